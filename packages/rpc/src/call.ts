@@ -1,0 +1,172 @@
+/** Types of a call as interceptors, listeners, handlers and callers see it. */
+
+import type { PeerId } from '@xsmb/transport';
+import type { Code } from './code.js';
+import type { Metadata } from './metadata.js';
+import type { RpcError } from './rpc-error.js';
+import type { AnyMethod } from './service.js';
+
+/** Per-call options of a client call. */
+export interface CallOptions {
+  /** Time budget in ms from now; default: the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Absolute deadline, epoch ms (`Date.now()` scale); the earlier of this and `timeoutMs` wins. */
+  deadline?: number;
+  /** Aborting it cancels the call: the server's `ctx.signal` aborts, the call rejects with `CANCELLED`. */
+  signal?: AbortSignal;
+  /** Request headers, merged over the client's default metadata. */
+  metadata?: Metadata;
+  /**
+   * The context of the handler making this call: its deadline bounds this
+   * one (the budget shrinks hop by hop) and its cancellation cancels it.
+   */
+  parent?: Pick<CallContext, 'deadline' | 'signal'>;
+  /** Wait for a connection until the deadline instead of failing fast with `UNAVAILABLE`. Default: the client's. */
+  waitForReady?: boolean;
+  /** Receives the response trailers of a successful call (failed calls carry them in `RpcError.metadata`). */
+  onTrailers?: (trailers: Metadata) => void;
+}
+
+/** A call on its way out of a client, as interceptors see it. */
+export interface ClientRequest<I = unknown> {
+  /** The method kind, e.g. `'unary'`. */
+  readonly kind: string;
+  /** Service name. */
+  readonly service: string;
+  /** Method name. */
+  readonly method: string;
+  /** `service/method`. */
+  readonly path: string;
+  /** The method descriptor. */
+  readonly descriptor: AnyMethod;
+  /** The request (for client streams: the opening message). Interceptors may replace it. */
+  message: I;
+  /** Request headers; interceptors may add or change entries. */
+  metadata: Metadata;
+  /** Budget left in ms (`undefined`: no deadline). Interceptors may shorten it. */
+  timeoutMs: number | undefined;
+  /** Cancellation signal, if the caller gave one. */
+  signal: AbortSignal | undefined;
+  /** Wait for a connection instead of failing fast. */
+  waitForReady: boolean;
+}
+
+/** What a client call produced, as interceptors see it. */
+export interface ClientResponse<O = unknown> {
+  /** True for kinds whose result is a message stream (`messages`). */
+  readonly stream: boolean;
+  /** The single result (unary, client stream). */
+  message?: O;
+  /** The result messages (server and bidi streams). */
+  messages?: AsyncIterable<O>;
+  /** Trailers from the server; for streams, complete once `messages` ended. */
+  trailers: Metadata;
+}
+
+/** The next step of a client chain. */
+export type ClientNext = (request: ClientRequest) => Promise<ClientResponse>;
+
+/**
+ * Client middleware: reads or changes the request, calls `next` (zero, one or
+ * several times), reads or changes the response. The first interceptor in the
+ * list is the outermost.
+ */
+export type ClientInterceptor = (next: ClientNext) => ClientNext;
+
+/** What a server handler gets besides the request. */
+export interface CallContext {
+  /** Service name. */
+  readonly service: string;
+  /** Method name. */
+  readonly method: string;
+  /** `service/method`. */
+  readonly path: string;
+  /** Request headers. */
+  readonly metadata: Readonly<Metadata>;
+  /** Response trailers: set entries here to send them with the response or error. */
+  readonly trailers: Metadata;
+  /** Absolute deadline, epoch ms; `Infinity` when the caller set none. */
+  readonly deadline: number;
+  /** Aborts when the client cancels, the deadline passes or the server shuts down. Created on first read. */
+  readonly signal: AbortSignal;
+  /** Who called: the transport peer id. */
+  readonly peer: PeerId;
+  /** The call id on the wire (unique per client connection). */
+  readonly callId: number;
+  /** Milliseconds left before the deadline (`Infinity` when none). */
+  timeRemainingMs(): number;
+}
+
+/** A call inside a server, as interceptors see it. */
+export interface ServerRequest<I = unknown> {
+  readonly kind: string;
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly descriptor: AnyMethod;
+  /** The request (validated); for client streams the opening message. */
+  message: I;
+  /** The handler context (metadata, trailers, deadline, signal, peer). */
+  readonly ctx: CallContext;
+}
+
+/** What a handler produced, as server interceptors see it. */
+export interface ServerResponse<O = unknown> {
+  readonly stream: boolean;
+  /** The single result (unary, client stream). */
+  message?: O;
+  /** The result messages (server and bidi streams). */
+  messages?: AsyncIterable<O>;
+}
+
+/** The next step of a server chain. */
+export type ServerNext = (request: ServerRequest) => Promise<ServerResponse>;
+
+/** Server middleware; the first in the list is the outermost. */
+export type ServerInterceptor = (next: ServerNext) => ServerNext;
+
+/** One envelope seen by a listener. */
+export interface MessageEvent {
+  readonly side: 'client' | 'server';
+  readonly direction: 'in' | 'out';
+  /** Envelope kind name: `request`, `response`, `error`, `cancel`, `data`, `end`, `credit`, `goaway`. */
+  readonly kind: string;
+  readonly path: string | undefined;
+  readonly callId: number;
+  readonly peer: string | undefined;
+  /** Headers (request) or trailers (response, error, end). */
+  readonly metadata: Readonly<Metadata> | undefined;
+  /** The payload (request, response, data). */
+  readonly message: unknown;
+}
+
+/** How a call ended, seen by a listener. */
+export interface CallEndEvent {
+  readonly side: 'client' | 'server';
+  readonly path: string;
+  readonly callId: number;
+  readonly peer: string | undefined;
+  readonly code: Code;
+  readonly error: RpcError | undefined;
+  readonly durationMs: number;
+}
+
+/** A call started, seen by a listener. */
+export interface CallStartEvent {
+  readonly side: 'client' | 'server';
+  readonly path: string;
+  readonly callId: number;
+  readonly peer: string | undefined;
+  readonly metadata: Readonly<Metadata>;
+}
+
+/**
+ * Observe-only hooks for logging, metrics and auditing. They run
+ * synchronously; whatever they throw is swallowed, so a listener can never
+ * break a call. Keep them cheap: they run on the hot path.
+ */
+export interface RpcListener {
+  onCallStart?(event: CallStartEvent): void;
+  onMessage?(event: MessageEvent): void;
+  onCallEnd?(event: CallEndEvent): void;
+}

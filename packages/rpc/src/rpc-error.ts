@@ -1,0 +1,63 @@
+import { Code, codeName, isCode } from './code.js';
+import type { Metadata } from './metadata.js';
+
+const brand = Symbol.for('@xsmb/rpc.RpcError');
+
+/** Options of {@link RpcError}. */
+export interface RpcErrorOptions extends ErrorOptions {
+  /** Structured, MessagePack-encodable details sent to the peer. */
+  details?: unknown;
+  /** Trailers sent with the error. */
+  metadata?: Metadata;
+}
+
+/**
+ * The one error class of `@xsmb/rpc`: a gRPC-numbered `code`, a message,
+ * optional `details` and `metadata` (trailers). Every failed call rejects with
+ * one; `instanceof` works across duplicate installs.
+ */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  /** The status code, see {@link Code}. */
+  readonly code: Code;
+  /** The message without the code prefix, as sent on the wire. */
+  readonly rawMessage: string;
+  /** Structured details, as sent by the peer. */
+  readonly details: unknown;
+  /** Trailers sent with the error. */
+  readonly metadata: Metadata;
+
+  constructor(code: Code, message: string, options: RpcErrorOptions = {}) {
+    super(`[${codeName(code)}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.rawMessage = message;
+    this.details = options.details;
+    this.metadata = options.metadata ?? {};
+    (this as unknown as Record<symbol, boolean>)[brand] = true;
+  }
+
+  /** `instanceof` that also holds across duplicate installs of this package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && brand in value;
+  }
+
+  /**
+   * Turns anything thrown into an `RpcError`: an `RpcError` as is, an
+   * `AbortError`/`TimeoutError` into `CANCELLED`/`DEADLINE_EXCEEDED`, an object
+   * with a numeric gRPC `code` keeps it, anything else becomes `fallback`
+   * (default `UNKNOWN`) with the original as `cause`.
+   */
+  static from(reason: unknown, fallback: Code = Code.UNKNOWN): RpcError {
+    if (reason instanceof RpcError) return reason;
+    if (reason instanceof Error) {
+      if (reason.name === 'AbortError') return new RpcError(Code.CANCELLED, reason.message, { cause: reason });
+      if (reason.name === 'TimeoutError') {
+        return new RpcError(Code.DEADLINE_EXCEEDED, reason.message, { cause: reason });
+      }
+      const code = (reason as { code?: unknown }).code;
+      if (isCode(code) && code !== Code.OK) return new RpcError(code, reason.message, { cause: reason });
+      return new RpcError(fallback, reason.message, { cause: reason });
+    }
+    return new RpcError(fallback, String(reason), { cause: reason });
+  }
+}

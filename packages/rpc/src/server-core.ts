@@ -1,0 +1,608 @@
+/**
+ * The server engine shared by every method kind: the method table, decoding
+ * and checking of envelopes, the concurrency limit and its bounded queue,
+ * deadlines, cancellation, and graceful shutdown. Method kinds serve a call
+ * through {@link MethodAdapter.serve} and end it with
+ * {@link ServerCall.respond} / {@link ServerCall.fail} (or stream envelopes).
+ */
+
+import type { Codec } from '@xsmb/codec';
+import type { PeerId, ServerTransport } from '@xsmb/transport';
+import type { CallContext, RpcListener, ServerInterceptor, ServerNext } from './call.js';
+import { Code } from './code.js';
+import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
+import {
+  checkEnvelope,
+  type Envelope,
+  encodeError,
+  encodeGoaway,
+  encodeResponse,
+  Kind,
+  PROTOCOL_VERSION,
+  peekHeader,
+} from './envelope.js';
+import { Listeners } from './listeners.js';
+import { checkMetadata, isEmptyMetadata, type Metadata, MetadataKey } from './metadata.js';
+import { RpcError } from './rpc-error.js';
+import type { MethodInfo } from './service.js';
+
+/** Options of the server engine (see `createServer`). */
+export interface ServerCoreOptions {
+  /** The listening transport. */
+  transport: ServerTransport;
+  /** Envelope codec. */
+  codec: Codec;
+  /** Handlers running at once; further calls queue. Default `1024`. */
+  maxConcurrency?: number;
+  /** Calls that may queue behind `maxConcurrency`; beyond it `RESOURCE_EXHAUSTED`. Default `4096`. */
+  maxQueuedCalls?: number;
+  /** The retry hint sent in `xsmb-retry-after-ms` with `RESOURCE_EXHAUSTED`. Default `50`. */
+  retryAfterMs?: number;
+  /** Server interceptors, outermost first. Default none. */
+  interceptors?: readonly ServerInterceptor[];
+  /** Observe-only listeners. Default none. */
+  listeners?: readonly RpcListener[];
+  /**
+   * Send the message and stack of errors that are not `RpcError`s to clients
+   * (in `details.stack`). Default `false`: clients get `INTERNAL` "internal error".
+   */
+  exposeInternalErrors?: boolean;
+}
+
+/** Health states, as the built-in health service reports them. */
+export type HealthStatus = 'SERVING' | 'NOT_SERVING' | 'DRAINING';
+
+/** Counters of a server. */
+export interface ServerStats {
+  /** Handlers running now. */
+  active: number;
+  /** Calls queued behind the concurrency limit now. */
+  queued: number;
+  /** Calls whose handler started. */
+  started: number;
+  /** Calls refused with RESOURCE_EXHAUSTED. */
+  rejected: number;
+  /** Calls that expired in the queue and were never run. */
+  expiredInQueue: number;
+  /** Calls cancelled by their client. */
+  cancelled: number;
+  /** Undecodable or senseless envelopes. */
+  protocolErrors: number;
+  /** Answers that could not be sent (client gone). */
+  sendFailures: number;
+  /** Listener exceptions swallowed. */
+  listenerErrors: number;
+}
+
+/** A registered method: where it lives, its handler. */
+export interface RegisteredMethod extends MethodInfo {
+  readonly handler: (...args: never[]) => unknown;
+}
+
+/** One call inside a server; it is also the handler's `ctx`. */
+export class ServerCall implements CallContext, Expirable {
+  readonly trailers: Metadata = {};
+  readonly deadline: number;
+  /** Monotonic deadline. */
+  readonly deadlineAt: number;
+  readonly startedAt = now();
+  deadlineKey = -1;
+  /** Set once the call is answered or abandoned; later answers are dropped. */
+  done = false;
+  /** Set when the client gave up or the deadline passed: the answer is not sent. */
+  abandoned = false;
+  /** Streams use it: envelopes for this call after the REQUEST. */
+  onEnvelope: ((envelope: Envelope) => void) | undefined;
+  /** Streams use it: runs once when the call is cancelled or expires. */
+  onCancel: ((error: RpcError) => void) | undefined;
+  /** True while waiting in the concurrency queue. */
+  queued = false;
+  #controller: AbortController | undefined;
+  #reason: RpcError | undefined;
+  #running = false;
+
+  constructor(
+    readonly core: ServerCore,
+    readonly peer: PeerId,
+    readonly callId: number,
+    readonly method: RegisteredMethod,
+    readonly metadata: Readonly<Metadata>,
+    timeoutMs: number,
+    readonly payload: unknown,
+  ) {
+    if (timeoutMs > 0) {
+      this.deadlineAt = this.startedAt + timeoutMs;
+      this.deadline = Date.now() + timeoutMs;
+    } else {
+      this.deadlineAt = Number.POSITIVE_INFINITY;
+      this.deadline = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  get service(): string {
+    return this.method.service;
+  }
+  get path(): string {
+    return this.method.path;
+  }
+
+  /** Created on first read: most handlers never look, and an AbortController costs µs. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#reason) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  timeRemainingMs(): number {
+    return this.deadlineAt === Number.POSITIVE_INFINITY ? this.deadlineAt : Math.max(0, this.deadlineAt - now());
+  }
+
+  /** True once the handler's signal has (or would have) aborted. */
+  get cancelled(): boolean {
+    return this.#reason !== undefined;
+  }
+
+  expire(): void {
+    this.deadlineKey = -1;
+    this.abandon(new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+  }
+
+  /**
+   * The client gave up (CANCEL), the deadline passed, or the server is
+   * shutting down: abort the handler's signal; its answer will not be sent.
+   */
+  abandon(reason: RpcError, answer?: boolean): void {
+    if (this.#reason) return;
+    this.#reason = reason;
+    this.abandoned = answer !== true;
+    this.#controller?.abort(reason);
+    try {
+      this.onCancel?.(reason);
+    } catch {
+      // A stream's cleanup must not break the server.
+    }
+    if (answer) this.fail(reason);
+    // A queued call that never started is finished here; a running one when its handler settles.
+    if (!this.#running) this.core.settle(this);
+  }
+
+  markRunning(): void {
+    this.#running = true;
+  }
+
+  /** True once its handler was started (it holds a concurrency slot until it settles). */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Sends the unary RESPONSE (unless abandoned) and finishes the call. */
+  respond(payload: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (!this.abandoned) this.core.sendResponse(this, payload);
+    this.core.settle(this);
+  }
+
+  /** Sends an ERROR (unless abandoned) and finishes the call. */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    if (!this.abandoned) this.core.sendError(this, error);
+    this.core.settle(this);
+  }
+
+  /** Sends one envelope of this call (streams). Resolves when queued. */
+  send(bytes: Uint8Array): Promise<void> {
+    return this.core.sendRaw(this, bytes);
+  }
+}
+
+function toRpcError(error: unknown, expose: boolean): RpcError {
+  if (error instanceof RpcError) return error;
+  const converted = RpcError.from(error, Code.INTERNAL);
+  if (converted.code !== Code.INTERNAL || expose) {
+    if (expose && error instanceof Error) {
+      return new RpcError(converted.code, converted.rawMessage, { details: { stack: error.stack ?? '' } });
+    }
+    return converted;
+  }
+  return new RpcError(Code.INTERNAL, 'internal error');
+}
+
+/** The server engine. Users see it through `createServer`. */
+export class ServerCore {
+  readonly codec: Codec;
+  readonly transport: ServerTransport;
+  readonly listeners: Listeners;
+  readonly deadlines = new DeadlineQueue();
+  readonly methods = new Map<string, RegisteredMethod>();
+  readonly services = new Map<string, MethodInfo[]>();
+  health: HealthStatus = 'SERVING';
+  readonly #interceptors: readonly ServerInterceptor[];
+  readonly #chains = new Map<RegisteredMethod, ServerNext>();
+  readonly #active = new Map<PeerId, Map<number, ServerCall>>();
+  readonly #queue: ServerCall[] = [];
+  readonly #peers = new Set<PeerId>();
+  readonly #maxConcurrency: number;
+  readonly #maxQueued: number;
+  readonly #retryAfter: string;
+  readonly #expose: boolean;
+  #running = 0;
+  #draining = false;
+  #idle: (() => void) | undefined;
+  readonly #stats = {
+    started: 0,
+    rejected: 0,
+    expiredInQueue: 0,
+    cancelled: 0,
+    protocolErrors: 0,
+    sendFailures: 0,
+  };
+
+  constructor(options: ServerCoreOptions) {
+    this.codec = options.codec;
+    this.transport = options.transport;
+    this.listeners = new Listeners(options.listeners);
+    this.#interceptors = options.interceptors ?? [];
+    this.#maxConcurrency = options.maxConcurrency ?? 1024;
+    this.#maxQueued = options.maxQueuedCalls ?? 4096;
+    this.#retryAfter = String(options.retryAfterMs ?? 50);
+    this.#expose = options.exposeInternalErrors ?? false;
+    void this.#read();
+  }
+
+  /** True when server interceptors are configured (method kinds may skip the chain otherwise). */
+  get intercepted(): boolean {
+    return this.#interceptors.length > 0;
+  }
+
+  /**
+   * The interceptor chain around `terminal` for one method, composed on first
+   * use and cached (interceptors are fixed for the server's life).
+   */
+  chainFor(method: RegisteredMethod, terminal: ServerNext): ServerNext {
+    let chain = this.#chains.get(method);
+    if (!chain) {
+      chain = terminal;
+      for (let i = this.#interceptors.length - 1; i >= 0; i--) chain = (this.#interceptors[i] as ServerInterceptor)(chain);
+      this.#chains.set(method, chain);
+    }
+    return chain;
+  }
+
+  /** Adds a method; a path can be registered once. */
+  register(method: RegisteredMethod): void {
+    if (this.methods.has(method.path)) throw new Error(`${method.path} is already registered`);
+    this.methods.set(method.path, method);
+    const list = this.services.get(method.service) ?? [];
+    list.push(method);
+    this.services.set(method.service, list);
+  }
+
+  async #read(): Promise<void> {
+    try {
+      for await (const { peer, message } of this.transport) this.#onMessage(peer, message);
+    } catch {
+      // Transport closed under us: close() handles the calls.
+    }
+  }
+
+  #onMessage(peer: PeerId, bytes: Uint8Array): void {
+    this.#peers.add(peer);
+    let env: Envelope;
+    try {
+      env = this.codec.decode(bytes) as Envelope;
+    } catch (e) {
+      this.#stats.protocolErrors++;
+      const header = peekHeader(bytes);
+      if (!header) return;
+      if (header.version !== PROTOCOL_VERSION) {
+        this.#sendBare(peer, header.id, Code.FAILED_PRECONDITION, `unsupported protocol version ${header.version}; this server speaks ${PROTOCOL_VERSION}`);
+      } else if (header.kind === Kind.REQUEST) {
+        this.#sendBare(peer, header.id, Code.INVALID_ARGUMENT, `request could not be decoded: ${(e as Error).message}`);
+      } else {
+        this.#activeCall(peer, header.id)?.abandon(new RpcError(Code.INVALID_ARGUMENT, 'malformed envelope'), true);
+      }
+      return;
+    }
+    const problem = checkEnvelope(env);
+    if (problem) {
+      this.#stats.protocolErrors++;
+      const id = Array.isArray(env) && typeof env[2] === 'number' ? env[2] : undefined;
+      if (id !== undefined) {
+        this.#sendBare(peer, id, problem.version ? Code.FAILED_PRECONDITION : Code.INVALID_ARGUMENT, problem.message);
+      }
+      return;
+    }
+    const kind = env[1] as number;
+    const id = env[2] as number;
+    if (kind === Kind.REQUEST) {
+      this.#onRequest(peer, id, env);
+      return;
+    }
+    const call = this.#activeCall(peer, id);
+    if (!call) return;
+    if (this.listeners.hasMessage) this.#emitIn(call, env);
+    if (kind === Kind.CANCEL) {
+      this.#stats.cancelled++;
+      call.abandon(new RpcError(Code.CANCELLED, 'cancelled by the client'));
+    } else if (call.onEnvelope) {
+      call.onEnvelope(env);
+    }
+  }
+
+  #emitIn(call: ServerCall, env: Envelope): void {
+    const kind = env[1] as number;
+    this.listeners.message({
+      side: 'server',
+      direction: 'in',
+      kind: kindName(kind),
+      path: call.path,
+      callId: call.callId,
+      peer: call.peer,
+      metadata: kind === Kind.REQUEST ? call.metadata : kind === Kind.END ? ((env[3] as Metadata) ?? undefined) : undefined,
+      message: kind === Kind.REQUEST ? call.payload : kind === Kind.DATA ? env[3] : undefined,
+    });
+  }
+
+  #activeCall(peer: PeerId, id: number): ServerCall | undefined {
+    return this.#active.get(peer)?.get(id);
+  }
+
+  #onRequest(peer: PeerId, id: number, env: Envelope): void {
+    const path = env[3];
+    const timeoutMs = env[4];
+    const metadata = env[5];
+    if (typeof path !== 'string' || typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      this.#stats.protocolErrors++;
+      this.#sendBare(peer, id, Code.INVALID_ARGUMENT, 'malformed request envelope');
+      return;
+    }
+    const mdProblem = checkMetadata(metadata);
+    if (mdProblem) {
+      this.#sendBare(peer, id, Code.INVALID_ARGUMENT, mdProblem);
+      return;
+    }
+    const method = this.methods.get(path);
+    if (!method) {
+      const slash = path.indexOf('/');
+      const what = this.services.has(path.slice(0, slash)) ? 'method' : 'service';
+      this.#sendBare(peer, id, Code.UNIMPLEMENTED, `unknown ${what}: ${path}`);
+      return;
+    }
+    if (this.#draining) {
+      this.#sendBare(peer, id, Code.UNAVAILABLE, 'server is draining');
+      return;
+    }
+    let calls = this.#active.get(peer);
+    if (!calls) {
+      calls = new Map();
+      this.#active.set(peer, calls);
+    } else if (calls.has(id)) {
+      this.#sendBare(peer, id, Code.FAILED_PRECONDITION, `call id ${id} is already in use`);
+      return;
+    }
+    const call = new ServerCall(this, peer, id, method, (metadata as Metadata | null) ?? {}, timeoutMs, env[6]);
+    if (this.listeners.hasStart) {
+      this.listeners.start({ side: 'server', path, callId: id, peer, metadata: call.metadata });
+    }
+    if (this.listeners.hasMessage) this.#emitIn(call, env);
+    if (this.#running < this.#maxConcurrency) {
+      calls.set(id, call);
+      if (Number.isFinite(call.deadlineAt)) call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
+      this.#run(call);
+    } else if (this.#queue.length < this.#maxQueued) {
+      calls.set(id, call);
+      if (Number.isFinite(call.deadlineAt)) call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
+      call.queued = true;
+      this.#queue.push(call);
+    } else {
+      this.#stats.rejected++;
+      this.#sendBare(peer, id, Code.RESOURCE_EXHAUSTED, 'server overloaded', {
+        [MetadataKey.RETRY_AFTER_MS]: this.#retryAfter,
+      });
+    }
+  }
+
+  #run(call: ServerCall): void {
+    this.#running++;
+    this.#stats.started++;
+    call.markRunning();
+    try {
+      call.method.descriptor.adapter.serve(this, call, call.method.handler, call.payload);
+    } catch (e) {
+      call.fail(e);
+    }
+  }
+
+  /** Called exactly once per call when it is over (answered, failed, or abandoned before it ran). */
+  settle(call: ServerCall): void {
+    const calls = this.#active.get(call.peer);
+    if (calls?.get(call.callId) !== call) return;
+    calls.delete(call.callId);
+    if (calls.size === 0) this.#active.delete(call.peer);
+    if (call.deadlineKey >= 0) this.deadlines.remove(call, call.deadlineKey);
+    call.done = true;
+    const ran = call.running;
+    if (call.queued) {
+      call.queued = false;
+      this.#queue.splice(this.#queue.indexOf(call), 1);
+      this.#stats.expiredInQueue++;
+    }
+    if (this.listeners.hasEnd) {
+      const reason = call.cancelled ? (call.signal.reason as RpcError) : undefined;
+      this.listeners.end({
+        side: 'server',
+        path: call.path,
+        callId: call.callId,
+        peer: call.peer,
+        code: reason ? reason.code : Code.OK,
+        error: reason,
+        durationMs: now() - call.startedAt,
+      });
+    }
+    if (ran) {
+      this.#running--;
+      this.#next();
+    }
+  }
+
+  #next(): void {
+    while (this.#running < this.#maxConcurrency && this.#queue.length > 0) {
+      const call = this.#queue.shift() as ServerCall;
+      call.queued = false;
+      // Its deadline may have passed while it waited, before the timer fired: don't run it.
+      if (call.deadlineAt <= now()) {
+        this.#stats.expiredInQueue++;
+        call.expire();
+        continue;
+      }
+      this.#run(call);
+    }
+    if (this.#running === 0 && this.#queue.length === 0) this.#idle?.();
+  }
+
+  sendResponse(call: ServerCall, payload: unknown): void {
+    const trailers = isEmptyMetadata(call.trailers) ? undefined : call.trailers;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeResponse(this.codec, call.callId, trailers, payload);
+    } catch (e) {
+      this.sendError(call, new RpcError(Code.INTERNAL, `response could not be encoded: ${(e as Error).message}`));
+      return;
+    }
+    if (this.listeners.hasMessage) {
+      this.listeners.message({
+        side: 'server',
+        direction: 'out',
+        kind: 'response',
+        path: call.path,
+        callId: call.callId,
+        peer: call.peer,
+        metadata: call.trailers,
+        message: payload,
+      });
+    }
+    this.sendRaw(call, bytes);
+  }
+
+  sendError(call: ServerCall, error: unknown): void {
+    const e = toRpcError(error, this.#expose);
+    const trailers = { ...call.trailers, ...e.metadata };
+    if (this.listeners.hasMessage) {
+      this.listeners.message({
+        side: 'server',
+        direction: 'out',
+        kind: 'error',
+        path: call.path,
+        callId: call.callId,
+        peer: call.peer,
+        metadata: trailers,
+        message: { code: e.code, message: e.rawMessage },
+      });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeError(
+        this.codec,
+        call.callId,
+        e.code,
+        e.rawMessage,
+        e.details,
+        isEmptyMetadata(trailers) ? undefined : trailers,
+      );
+    } catch {
+      bytes = encodeError(this.codec, call.callId, e.code, e.rawMessage, undefined, undefined);
+    }
+    this.sendRaw(call, bytes);
+  }
+
+  sendRaw(call: ServerCall, bytes: Uint8Array): Promise<void> {
+    return this.transport.send(call.peer, bytes).catch(() => {
+      // The client is gone; nothing to tell it. Counted for operators.
+      this.#stats.sendFailures++;
+    });
+  }
+
+  /** An ERROR for a call that has no ServerCall (refused before it started). */
+  #sendBare(peer: PeerId, id: number, code: Code, message: string, trailers?: Metadata): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeError(this.codec, id, code, message, undefined, trailers);
+    } catch {
+      return;
+    }
+    this.transport.send(peer, bytes).catch(() => {
+      this.#stats.sendFailures++;
+    });
+  }
+
+  stats(): ServerStats {
+    let active = 0;
+    for (const calls of this.#active.values()) active += calls.size;
+    return {
+      active: active - this.#queue.length,
+      queued: this.#queue.length,
+      ...this.#stats,
+      listenerErrors: this.listeners.errors,
+    };
+  }
+
+  /**
+   * Graceful shutdown: refuse new calls (`UNAVAILABLE`), tell known clients
+   * (GOAWAY), let running calls finish for up to `graceMs`, then cancel what
+   * is left (its clients get `UNAVAILABLE`), and close the transport.
+   */
+  async close(graceMs: number): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.health = 'DRAINING';
+    let goaway: Uint8Array | undefined;
+    try {
+      goaway = encodeGoaway(this.codec, 'server shutting down');
+    } catch {
+      goaway = undefined;
+    }
+    if (goaway) for (const peer of this.#peers) this.transport.send(peer, goaway).catch(() => {});
+    if (this.#running > 0 || this.#queue.length > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.#idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.#idle = undefined;
+    const error = new RpcError(Code.UNAVAILABLE, 'server shut down before the call finished');
+    for (const calls of [...this.#active.values()]) for (const call of [...calls.values()]) call.abandon(error, true);
+    this.deadlines.clear();
+    this.health = 'NOT_SERVING';
+    await this.transport.close();
+  }
+}
+
+function kindName(kind: number): string {
+  switch (kind) {
+    case Kind.REQUEST:
+      return 'request';
+    case Kind.RESPONSE:
+      return 'response';
+    case Kind.ERROR:
+      return 'error';
+    case Kind.CANCEL:
+      return 'cancel';
+    case Kind.DATA:
+      return 'data';
+    case Kind.END:
+      return 'end';
+    case Kind.CREDIT:
+      return 'credit';
+    default:
+      return 'goaway';
+  }
+}
+
+export { kindName };

@@ -1,0 +1,90 @@
+import { type Codec, createMsgpackCodec } from '@xsmb/codec';
+import { createServerTransport, type ServerTransport, type ServerTransportOptions } from '@xsmb/transport';
+import { registerBuiltins } from './builtin.js';
+import { type HealthStatus, ServerCore, type ServerCoreOptions, type ServerStats } from './server-core.js';
+import { methodsOf, type ServiceDescriptor, type ServiceImplementation } from './service.js';
+
+/** Options of {@link createServer}. All optional. */
+export interface ServerOptions extends Omit<ServerCoreOptions, 'transport' | 'codec'> {
+  /** The listening transport. Default: a ZeroMQ ROUTER from `@xsmb/transport` with `transportOptions`. */
+  transport?: ServerTransport;
+  /** Options of the default ZeroMQ transport (queues, bursts, heartbeats, CURVE, allow-list). */
+  transportOptions?: ServerTransportOptions;
+  /** Envelope codec. Default: `createMsgpackCodec()` (safe decoding, 16 MiB limit). */
+  codec?: Codec;
+  /** Serve `xsmb.health.v1`. Default `true`. */
+  health?: boolean;
+  /** Serve `xsmb.reflection.v1`. Default `true`. */
+  reflection?: boolean;
+}
+
+/** Options of {@link Server.close}. */
+export interface CloseOptions {
+  /** How long running calls may take to finish before they are cancelled, ms. Default `5000`. */
+  graceMs?: number;
+}
+
+/** An xSMB server: add services, listen, close. */
+export interface Server {
+  /** Serves `service` with `implementation` (type-checked against the contract). Chainable. */
+  add<S extends ServiceDescriptor>(service: S, implementation: ServiceImplementation<S>): Server;
+  /** Binds to endpoints (`tcp://127.0.0.1:0` picks a free port) and resolves with the real ones. */
+  listen(...endpoints: string[]): Promise<string[]>;
+  /** Endpoints bound so far. */
+  readonly endpoints: readonly string[];
+  /** Sets what the health service reports (`DRAINING` is set by `close`). */
+  setHealth(status: HealthStatus): void;
+  /** Counters. */
+  stats(): ServerStats;
+  /** The engine, for sibling packages and diagnostics. */
+  readonly core: ServerCore;
+  /**
+   * Graceful shutdown: new calls get `UNAVAILABLE`, running calls may finish
+   * within `graceMs`, then they are cancelled and the transport closes.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * Creates a server.
+ *
+ * @example
+ * const server = createServer();
+ * server.add(Greeter, { async hello(req) { return { greeting: `hi ${req.name}` }; } });
+ * const [endpoint] = await server.listen('tcp://127.0.0.1:0');
+ */
+export function createServer(options: ServerOptions = {}): Server {
+  const { transport, transportOptions, codec, health, reflection, ...rest } = options;
+  const core = new ServerCore({
+    ...rest,
+    codec: codec ?? createMsgpackCodec(),
+    transport: transport ?? createServerTransport(transportOptions),
+  });
+  registerBuiltins(core, { health: health ?? true, reflection: reflection ?? true });
+  const server: Server = {
+    core,
+    add(service, implementation) {
+      const impl = implementation as Record<string, unknown>;
+      for (const info of methodsOf(service)) {
+        const handler = impl[info.method];
+        if (typeof handler !== 'function') throw new TypeError(`${info.path} has no handler`);
+        core.register({ ...info, handler: handler.bind(implementation) as (...args: never[]) => unknown });
+      }
+      return server;
+    },
+    async listen(...endpoints) {
+      const bound: string[] = [];
+      for (const endpoint of endpoints) bound.push(await core.transport.listen(endpoint));
+      return bound;
+    },
+    get endpoints() {
+      return core.transport.endpoints;
+    },
+    setHealth(status) {
+      core.health = status;
+    },
+    stats: () => core.stats(),
+    close: (closeOptions) => core.close(closeOptions?.graceMs ?? 5000),
+  };
+  return server;
+}

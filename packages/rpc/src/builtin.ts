@@ -10,7 +10,9 @@ import { unary } from './unary.js';
 
 /** The health check service. `check({})` reports the server; `check({ service })` one service. */
 export const HealthService = defineService('xsmb.health.v1', {
-  check: unary<{ service?: string }, { status: HealthStatus | 'SERVICE_UNKNOWN' }>({ idempotent: true }),
+  check: unary<{ service?: string }, { status: HealthStatus | 'SERVICE_UNKNOWN' }>({
+    idempotent: true,
+  }),
 });
 
 /** One method as reflection describes it. */
@@ -47,7 +49,10 @@ function jsonSchemaOf(schema: Schema | undefined, io: 'input' | 'output'): unkno
 }
 
 /** Registers the built-in services on a server. */
-export function registerBuiltins(core: ServerCore, options: { health: boolean; reflection: boolean }): void {
+export function registerBuiltins(
+  core: ServerCore,
+  options: { health: boolean; reflection: boolean },
+): void {
   if (options.health) {
     core.register({
       service: HealthService.name,
@@ -71,7 +76,11 @@ export function registerBuiltins(core: ServerCore, options: { health: boolean; r
         services: [...core.services.entries()].map(([name, methods]) => ({
           name,
           methods: methods.map((m) => {
-            const out: MethodReflection = { name: m.method, kind: m.descriptor.kind, idempotent: m.descriptor.idempotent };
+            const out: MethodReflection = {
+              name: m.method,
+              kind: m.descriptor.kind,
+              idempotent: m.descriptor.idempotent,
+            };
             const input = jsonSchemaOf(m.descriptor.input, 'input');
             const output = jsonSchemaOf(m.descriptor.output, 'output');
             if (input !== undefined) out.inputSchema = input;

@@ -49,6 +49,8 @@ export interface ClientRequest<I = unknown> {
   signal: AbortSignal | undefined;
   /** Wait for a connection instead of failing fast. */
   waitForReady: boolean;
+  /** Client and bidi streams: the messages the client sends after the opening one. */
+  messages?: AsyncIterable<unknown>;
 }
 
 /** What a client call produced, as interceptors see it. */
@@ -118,6 +120,13 @@ export interface ServerResponse<O = unknown> {
   /** The result messages (server and bidi streams). */
   messages?: AsyncIterable<O>;
 }
+
+/**
+ * Decides whether a call may proceed, before its handler runs (and, for
+ * client and bidi streams, before any client message is accepted). Throw an
+ * `RpcError` (`PERMISSION_DENIED`, `UNAUTHENTICATED`) to refuse.
+ */
+export type Authorize = (request: ServerRequest) => void | Promise<void>;
 
 /** The next step of a server chain. */
 export type ServerNext = (request: ServerRequest) => Promise<ServerResponse>;

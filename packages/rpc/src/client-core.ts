@@ -8,7 +8,13 @@
 
 import type { Codec } from '@xsmb/codec';
 import type { ClientTransport, ClientTransportFactory } from '@xsmb/transport';
-import type { CallOptions, ClientInterceptor, ClientNext, ClientRequest, RpcListener } from './call.js';
+import type {
+  CallOptions,
+  ClientInterceptor,
+  ClientNext,
+  ClientRequest,
+  RpcListener,
+} from './call.js';
 import { Code } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import {
@@ -22,6 +28,7 @@ import {
 } from './envelope.js';
 import { Listeners } from './listeners.js';
 import { isEmptyMetadata, type Metadata } from './metadata.js';
+import { kindName } from './kind-name.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -72,8 +79,8 @@ export interface ClientCoreOptions {
 
 /** Receives what happens to one call; implemented by each method kind. */
 export interface CallHandler {
-  /** An envelope for this call arrived (RESPONSE, ERROR, DATA, END, CREDIT). */
-  onEnvelope(envelope: Envelope, call: ClientCall): void;
+  /** An envelope for this call arrived (RESPONSE, ERROR, DATA, END, CREDIT); `size` is its encoded length. */
+  onEnvelope(envelope: Envelope, call: ClientCall, size: number): void;
   /** The call ended without a server answer (deadline, abort, disconnect, close). */
   onError(error: RpcError, call: ClientCall): void;
 }
@@ -125,7 +132,8 @@ export class ClientCall implements Expirable {
   listenAbort(): void {
     const signal = this.signal;
     if (!signal) return;
-    this.#abortListener = () => this.core.cancel(this, RpcError.from(signal.reason ?? abortError(), Code.CANCELLED));
+    this.#abortListener = () =>
+      this.core.cancel(this, RpcError.from(signal.reason ?? abortError(), Code.CANCELLED));
     signal.addEventListener('abort', this.#abortListener, { once: true });
   }
 
@@ -197,7 +205,8 @@ export class ClientCore {
   readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0 };
 
   constructor(options: ClientCoreOptions) {
-    if (options.endpoints.length === 0) throw new TypeError('createClient needs at least one endpoint');
+    if (options.endpoints.length === 0)
+      throw new TypeError('createClient needs at least one endpoint');
     this.codec = options.codec;
     this.listeners = new Listeners(options.listeners);
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
@@ -220,7 +229,8 @@ export class ClientCore {
   /** Composes the client interceptors around `terminal` (once per method). */
   chain(terminal: ClientNext): ClientNext {
     let next = terminal;
-    for (let i = this.#interceptors.length - 1; i >= 0; i--) next = (this.#interceptors[i] as ClientInterceptor)(next);
+    for (let i = this.#interceptors.length - 1; i >= 0; i--)
+      next = (this.#interceptors[i] as ClientInterceptor)(next);
     return next;
   }
 
@@ -231,14 +241,19 @@ export class ClientCore {
   request(info: MethodInfo, message: unknown, options: CallOptions | undefined): ClientRequest {
     let timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
     let signal = options?.signal;
-    if (options?.deadline !== undefined) timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
+    if (options?.deadline !== undefined)
+      timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
     const parent = options?.parent;
     if (parent) {
-      if (Number.isFinite(parent.deadline)) timeoutMs = Math.min(timeoutMs, parent.deadline - Date.now());
+      if (Number.isFinite(parent.deadline))
+        timeoutMs = Math.min(timeoutMs, parent.deadline - Date.now());
       signal = signal ? AbortSignal.any([signal, parent.signal]) : parent.signal;
     }
     let metadata: Metadata;
-    if (this.defaultMetadata) metadata = options?.metadata ? { ...this.defaultMetadata, ...options.metadata } : { ...this.defaultMetadata };
+    if (this.defaultMetadata)
+      metadata = options?.metadata
+        ? { ...this.defaultMetadata, ...options.metadata }
+        : { ...this.defaultMetadata };
     else metadata = options?.metadata ? { ...options.metadata } : {};
     return {
       kind: info.descriptor.kind,
@@ -314,15 +329,25 @@ export class ClientCore {
 
   #precheck(request: ClientRequest, deadlineAt: number): RpcError | undefined {
     if (this.#closed) return new RpcError(Code.CANCELLED, 'client is closed');
-    if (request.signal?.aborted) return RpcError.from(request.signal.reason ?? abortError(), Code.CANCELLED);
-    if (deadlineAt <= now()) return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded before the call started');
+    if (request.signal?.aborted)
+      return RpcError.from(request.signal.reason ?? abortError(), Code.CANCELLED);
+    if (deadlineAt <= now())
+      return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded before the call started');
     return undefined;
   }
 
-  #wait(queue: Waiter[] | Set<Waiter>, request: ClientRequest, deadlineAt: number, what: string): Promise<void> {
+  #wait(
+    queue: Waiter[] | Set<Waiter>,
+    request: ClientRequest,
+    deadlineAt: number,
+    what: string,
+  ): Promise<void> {
     if (this.#slotWaiters.length + this.#connWaiters.size >= this.#maxQueued) {
       return Promise.reject(
-        new RpcError(Code.RESOURCE_EXHAUSTED, `client queue full (${this.#maxQueued} calls waiting)`),
+        new RpcError(
+          Code.RESOURCE_EXHAUSTED,
+          `client queue full (${this.#maxQueued} calls waiting)`,
+        ),
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -346,7 +371,8 @@ export class ClientCore {
           reject(e);
         },
       };
-      const onAbort = () => waiter.reject(RpcError.from(signal?.reason ?? abortError(), Code.CANCELLED));
+      const onAbort = () =>
+        waiter.reject(RpcError.from(signal?.reason ?? abortError(), Code.CANCELLED));
       if (Number.isFinite(deadlineAt)) {
         timer = setTimeout(
           () => waiter.reject(new RpcError(Code.DEADLINE_EXCEEDED, `deadline exceeded ${what}`)),
@@ -385,7 +411,13 @@ export class ClientCore {
     call.listenAbort();
     const metadata = isEmptyMetadata(request.metadata) ? undefined : request.metadata;
     if (this.listeners.hasStart) {
-      this.listeners.start({ side: 'client', path: request.path, callId: id, peer: conn.endpoint, metadata: request.metadata });
+      this.listeners.start({
+        side: 'client',
+        path: request.path,
+        callId: id,
+        peer: conn.endpoint,
+        metadata: request.metadata,
+      });
     }
     if (this.listeners.hasMessage) {
       this.listeners.message({
@@ -414,8 +446,15 @@ export class ClientCore {
     if (call.done) return;
     const code = (e as { code?: string }).code;
     const rpcCode =
-      code === 'TOO_LARGE' ? Code.RESOURCE_EXHAUSTED : code === 'CLOSED' ? Code.CANCELLED : Code.UNAVAILABLE;
-    this.#end(call, new RpcError(rpcCode, `request not sent: ${(e as Error).message}`, { cause: e }));
+      code === 'TOO_LARGE'
+        ? Code.RESOURCE_EXHAUSTED
+        : code === 'CLOSED'
+          ? Code.CANCELLED
+          : Code.UNAVAILABLE;
+    this.#end(
+      call,
+      new RpcError(rpcCode, `request not sent: ${(e as Error).message}`, { cause: e }),
+    );
   }
 
   /** Sends an envelope of a call, reporting a failed send as the call's end. */
@@ -523,13 +562,19 @@ export class ClientCore {
     t.on('disconnected', (e) => {
       if (conn.state === 'connecting' && e.reason !== 'closed') return;
       conn.state = 'failing';
-      const error = new RpcError(Code.UNAVAILABLE, `connection to ${conn.endpoint} lost (${e.reason})`);
+      const error = new RpcError(
+        Code.UNAVAILABLE,
+        `connection to ${conn.endpoint} lost (${e.reason})`,
+      );
       for (const call of [...conn.calls]) this.#end(call, error);
       this.#wakeConnWaiters();
     });
     t.on('handshakeFailed', (e) => {
       conn.state = 'failing';
-      const error = new RpcError(Code.UNAVAILABLE, `handshake with ${conn.endpoint} failed: ${e.reason}`);
+      const error = new RpcError(
+        Code.UNAVAILABLE,
+        `handshake with ${conn.endpoint} failed: ${e.reason}`,
+      );
       for (const call of [...conn.calls]) this.#end(call, error);
       this.#wakeConnWaiters();
     });
@@ -558,7 +603,10 @@ export class ClientCore {
       const header = peekHeader(bytes);
       const call = header ? this.#calls.get(header.id) : undefined;
       if (call && call.conn === conn) {
-        this.#end(call, new RpcError(Code.INTERNAL, `malformed response: ${(e as Error).message}`, { cause: e }));
+        this.#end(
+          call,
+          new RpcError(Code.INTERNAL, `malformed response: ${(e as Error).message}`, { cause: e }),
+        );
       }
       return;
     }
@@ -583,7 +631,48 @@ export class ClientCore {
       this.#stats.lateEnvelopes++;
       return;
     }
-    call.handler.onEnvelope(env, call);
+    if (this.listeners.hasMessage) this.#emitIn(call, env);
+    call.handler.onEnvelope(env, call, bytes.byteLength);
+  }
+
+  #emitIn(call: ClientCall, env: Envelope): void {
+    const kind = env[1] as number;
+    this.listeners.message({
+      side: 'client',
+      direction: 'in',
+      kind: kindName(kind),
+      path: call.path,
+      callId: call.id,
+      peer: call.endpoint,
+      metadata: (kind === Kind.RESPONSE || kind === Kind.END ? env[3] : kind === Kind.ERROR ? env[6] : undefined) as
+        | Metadata
+        | undefined,
+      message:
+        kind === Kind.RESPONSE
+          ? env[4]
+          : kind === Kind.DATA
+            ? env[3]
+            : kind === Kind.ERROR
+              ? { code: env[3], message: env[4] }
+              : kind === Kind.CREDIT
+                ? { messages: env[3], bytes: env[4] }
+                : undefined,
+    });
+  }
+
+  /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
+  emitOut(call: ClientCall, kind: number, message: unknown, metadata?: Metadata): void {
+    if (!this.listeners.hasMessage) return;
+    this.listeners.message({
+      side: 'client',
+      direction: 'out',
+      kind: kindName(kind),
+      path: call.path,
+      callId: call.id,
+      peer: call.endpoint,
+      metadata,
+      message,
+    });
   }
 
   /** Counters. */

@@ -1,5 +1,9 @@
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
-import { type ClientTransportFactory, type ClientTransportOptions, createClientTransport } from '@xsmb/transport';
+import {
+  type ClientTransportFactory,
+  type ClientTransportOptions,
+  createClientTransport,
+} from '@xsmb/transport';
 import { ClientCore, type ClientCoreOptions, type ClientStats } from './client-core.js';
 import { methodsOf, type ServiceClient, type ServiceDescriptor } from './service.js';
 
@@ -26,7 +30,10 @@ const cores = new WeakMap<object, ClientCore>();
  * const { greeting } = await greeter.hello({ name: 'ada' }, { timeoutMs: 200 });
  * await greeter.close();
  */
-export function createClient<S extends ServiceDescriptor>(service: S, options: ClientOptions): ServiceClient<S> {
+export function createClient<S extends ServiceDescriptor>(
+  service: S,
+  options: ClientOptions,
+): ServiceClient<S> {
   const { transport, transportOptions, codec, ...rest } = options;
   const core = new ClientCore({
     ...rest,
@@ -34,7 +41,8 @@ export function createClient<S extends ServiceDescriptor>(service: S, options: C
     transport: transport ?? ((endpoint) => createClientTransport(endpoint, transportOptions)),
   });
   const client: Record<string, unknown> = {};
-  for (const info of methodsOf(service)) client[info.method] = info.descriptor.adapter.client(core, info);
+  for (const info of methodsOf(service))
+    client[info.method] = info.descriptor.adapter.client(core, info);
   client.close = () => core.close();
   Object.freeze(client);
   cores.set(client, core);

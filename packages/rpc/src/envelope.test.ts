@@ -34,7 +34,8 @@ const codec = createMsgpackCodec();
 function unwrap(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrap);
   if (value && typeof value === 'object') {
-    if ('$bin' in value) return new Uint8Array(Buffer.from((value as { $bin: string }).$bin, 'hex'));
+    if ('$bin' in value)
+      return new Uint8Array(Buffer.from((value as { $bin: string }).$bin, 'hex'));
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
   }
   return value;
@@ -42,14 +43,36 @@ function unwrap(value: unknown): unknown {
 
 /** Encodes a vector with the encoder function of its kind, as the library does on the wire. */
 function encodeWithLibrary(env: unknown[]): Uint8Array {
-  const [, kind, id, a, b, c, d] = env as [number, number, number, unknown, unknown, unknown, unknown];
+  const [, kind, id, a, b, c, d] = env as [
+    number,
+    number,
+    number,
+    unknown,
+    unknown,
+    unknown,
+    unknown,
+  ];
   switch (kind) {
     case Kind.REQUEST:
-      return encodeRequest(codec, id, a as string, b as number, (c as Metadata | null) ?? undefined, d);
+      return encodeRequest(
+        codec,
+        id,
+        a as string,
+        b as number,
+        (c as Metadata | null) ?? undefined,
+        d,
+      );
     case Kind.RESPONSE:
       return encodeResponse(codec, id, (a as Metadata | null) ?? undefined, b);
     case Kind.ERROR:
-      return encodeError(codec, id, a as number, b as string, c, (d as Metadata | null) ?? undefined);
+      return encodeError(
+        codec,
+        id,
+        a as number,
+        b as string,
+        c,
+        (d as Metadata | null) ?? undefined,
+      );
     case Kind.CANCEL:
       return encodeCancel(codec, id);
     case Kind.DATA:
@@ -81,7 +104,11 @@ describe('envelope test vectors (docs/PROTOCOL.md)', () => {
       expect(hex(encodeWithLibrary(value))).toBe(v.hex);
       expect(codec.decode(Buffer.from(v.hex, 'hex'))).toEqual(value);
       expect(checkEnvelope(value)).toBeUndefined();
-      expect(peekHeader(Buffer.from(v.hex, 'hex'))).toEqual({ version: 1, kind: value[1], id: value[2] });
+      expect(peekHeader(Buffer.from(v.hex, 'hex'))).toEqual({
+        version: 1,
+        kind: value[1],
+        id: value[2],
+      });
       expect(protocol).toContain(v.hex);
     });
   }

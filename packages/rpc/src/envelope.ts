@@ -50,7 +50,15 @@ export function encodeRequest(
   metadata: Metadata | undefined,
   payload: unknown,
 ): Uint8Array {
-  return codec.encode([PROTOCOL_VERSION, Kind.REQUEST, id, path, timeoutMs, metadata ?? null, payload]);
+  return codec.encode([
+    PROTOCOL_VERSION,
+    Kind.REQUEST,
+    id,
+    path,
+    timeoutMs,
+    metadata ?? null,
+    payload,
+  ]);
 }
 
 /** Encodes a RESPONSE envelope. */
@@ -72,7 +80,15 @@ export function encodeError(
   details: unknown,
   trailers: Metadata | undefined,
 ): Uint8Array {
-  return codec.encode([PROTOCOL_VERSION, Kind.ERROR, id, code, message, details ?? null, trailers ?? null]);
+  return codec.encode([
+    PROTOCOL_VERSION,
+    Kind.ERROR,
+    id,
+    code,
+    message,
+    details ?? null,
+    trailers ?? null,
+  ]);
 }
 
 /** Encodes a CANCEL envelope. */
@@ -91,7 +107,12 @@ export function encodeEnd(codec: Codec, id: number, trailers: Metadata | undefin
 }
 
 /** Encodes a CREDIT envelope. */
-export function encodeCredit(codec: Codec, id: number, messages: number, bytes: number): Uint8Array {
+export function encodeCredit(
+  codec: Codec,
+  id: number,
+  messages: number,
+  bytes: number,
+): Uint8Array {
   return codec.encode([PROTOCOL_VERSION, Kind.CREDIT, id, messages, bytes]);
 }
 
@@ -131,12 +152,14 @@ export function checkEnvelope(value: unknown): EnvelopeProblem | undefined {
   }
   const kind = value[1];
   const min = typeof kind === 'number' ? MIN_FIELDS[kind] : undefined;
-  if (min === undefined) return { version: false, message: `unknown envelope kind ${JSON.stringify(kind)}` };
+  if (min === undefined)
+    return { version: false, message: `unknown envelope kind ${JSON.stringify(kind)}` };
   const id = value[2];
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_CALL_ID) {
     return { version: false, message: 'invalid call id' };
   }
-  if (value.length < min) return { version: false, message: `envelope kind ${kind} needs ${min} elements` };
+  if (value.length < min)
+    return { version: false, message: `envelope kind ${kind} needs ${min} elements` };
   return undefined;
 }
 
@@ -163,18 +186,22 @@ export function peekHeader(bytes: Uint8Array): EnvelopeHeader | undefined {
   else return undefined;
   const version = bytes[at];
   const kind = bytes[at + 1];
-  if (version === undefined || version > 0x7f || kind === undefined || kind > 0x7f) return undefined;
+  if (version === undefined || version > 0x7f || kind === undefined || kind > 0x7f)
+    return undefined;
   at += 2;
   const tag = bytes[at];
   if (tag === undefined) return undefined;
   let id: number;
   if (tag <= 0x7f) id = tag;
   else if (tag === 0xcc && bytes.length >= at + 2) id = bytes[at + 1] as number;
-  else if (tag === 0xcd && bytes.length >= at + 3) id = ((bytes[at + 1] as number) << 8) | (bytes[at + 2] as number);
+  else if (tag === 0xcd && bytes.length >= at + 3)
+    id = ((bytes[at + 1] as number) << 8) | (bytes[at + 2] as number);
   else if (tag === 0xce && bytes.length >= at + 5) {
     id =
       (bytes[at + 1] as number) * 0x1000000 +
-      (((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 8) | (bytes[at + 4] as number));
+      (((bytes[at + 2] as number) << 16) |
+        ((bytes[at + 3] as number) << 8) |
+        (bytes[at + 4] as number));
   } else return undefined;
   return { version, kind, id };
 }

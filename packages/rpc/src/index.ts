@@ -6,8 +6,14 @@
  */
 
 // For end users.
-export { HealthService, type MethodReflection, ReflectionService, type ServiceReflection } from './builtin.js';
+export {
+  HealthService,
+  type MethodReflection,
+  ReflectionService,
+  type ServiceReflection,
+} from './builtin.js';
 export type {
+  Authorize,
   CallContext,
   CallEndEvent,
   CallOptions,
@@ -23,37 +29,11 @@ export type {
   ServerRequest,
   ServerResponse,
 } from './call.js';
-export { type ClientOptions, clientStats, createClient } from './client.js';
-export type { ClientStats, LoadBalancing, RetryPolicy } from './client-core.js';
-export { Code, codeName } from './code.js';
-export { type Metadata, MetadataKey, type XSMBMetaData } from './metadata.js';
-export { RpcError, type RpcErrorOptions } from './rpc-error.js';
-export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
-export type { HealthStatus, ServerStats } from './server-core.js';
-export {
-  type AnyMethod,
-  type ClientMethod,
-  defineService,
-  type HandlerOf,
-  type MethodDescriptor,
-  type MethodMap,
-  type Schema,
-  type ServiceClient,
-  type ServiceDescriptor,
-  type ServiceImplementation,
-} from './service.js';
-export {
-  type UnaryClientMethod,
-  type UnaryDescriptor,
-  type UnaryHandler,
-  type UnaryOptions,
-  type UnarySchemaOptions,
-  unary,
-} from './unary.js';
-
 // For other libraries (@xsmb/stream, @xsmb/tracing): the engines and the wire.
-export { clientCore } from './client.js';
+export { type ClientOptions, clientCore, clientStats, createClient } from './client.js';
+export type { ClientStats, LoadBalancing, RetryPolicy } from './client-core.js';
 export { type CallHandler, ClientCall, ClientCore, type ClientCoreOptions } from './client-core.js';
+export { Code, codeName } from './code.js';
 export { DeadlineQueue, type Expirable } from './deadline-queue.js';
 export {
   checkEnvelope,
@@ -71,7 +51,36 @@ export {
   PROTOCOL_VERSION,
   peekHeader,
 } from './envelope.js';
-export { isEmptyMetadata } from './metadata.js';
-export { type RegisteredMethod, ServerCall, ServerCore, type ServerCoreOptions } from './server-core.js';
+export { isEmptyMetadata, type Metadata, MetadataKey, type XSMBMetaData } from './metadata.js';
+export { RpcError, type RpcErrorOptions } from './rpc-error.js';
+export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
+export type { HealthStatus, ServerStats } from './server-core.js';
+export {
+  type RegisteredMethod,
+  ServerCall,
+  ServerCore,
+  type ServerCoreOptions,
+} from './server-core.js';
 export type { MethodAdapter, MethodInfo } from './service.js';
-export { check, errorFromEnvelope } from './unary.js';
+export {
+  type AnyMethod,
+  type ClientMethod,
+  defineService,
+  type HandlerOf,
+  type MethodDescriptor,
+  type MethodMap,
+  type Schema,
+  type ServiceClient,
+  type ServiceDescriptor,
+  type ServiceImplementation,
+} from './service.js';
+export {
+  check,
+  errorFromEnvelope,
+  type UnaryClientMethod,
+  type UnaryDescriptor,
+  type UnaryHandler,
+  type UnaryOptions,
+  type UnarySchemaOptions,
+  unary,
+} from './unary.js';

@@ -28,7 +28,10 @@ export class RpcError extends Error {
   readonly metadata: Metadata;
 
   constructor(code: Code, message: string, options: RpcErrorOptions = {}) {
-    super(`[${codeName(code)}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `[${codeName(code)}] ${message}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.rawMessage = message;
     this.details = options.details;
@@ -50,12 +53,14 @@ export class RpcError extends Error {
   static from(reason: unknown, fallback: Code = Code.UNKNOWN): RpcError {
     if (reason instanceof RpcError) return reason;
     if (reason instanceof Error) {
-      if (reason.name === 'AbortError') return new RpcError(Code.CANCELLED, reason.message, { cause: reason });
+      if (reason.name === 'AbortError')
+        return new RpcError(Code.CANCELLED, reason.message, { cause: reason });
       if (reason.name === 'TimeoutError') {
         return new RpcError(Code.DEADLINE_EXCEEDED, reason.message, { cause: reason });
       }
       const code = (reason as { code?: unknown }).code;
-      if (isCode(code) && code !== Code.OK) return new RpcError(code, reason.message, { cause: reason });
+      if (isCode(code) && code !== Code.OK)
+        return new RpcError(code, reason.message, { cause: reason });
       return new RpcError(fallback, reason.message, { cause: reason });
     }
     return new RpcError(fallback, String(reason), { cause: reason });

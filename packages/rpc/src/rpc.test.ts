@@ -65,7 +65,10 @@ function greeterImpl(log: string[] = []) {
     },
     fail(req: { how: string }): null {
       if (req.how === 'rpc') {
-        throw new RpcError(Code.NOT_FOUND, 'no such thing', { details: { id: 7 }, metadata: { why: 'gone' } });
+        throw new RpcError(Code.NOT_FOUND, 'no such thing', {
+          details: { id: 7 },
+          metadata: { why: 'gone' },
+        });
       }
       if (req.how === 'plain') throw new Error('secret database password leaked');
       throw 'a string';
@@ -73,7 +76,8 @@ function greeterImpl(log: string[] = []) {
     echoMeta(_: null, ctx: CallContext) {
       ctx.trailers['x-trailer'] = 'bye';
       const seen: Record<string, string> = {};
-      for (const [k, v] of Object.entries(ctx.metadata)) seen[k] = typeof v === 'string' ? v : `bin:${v.length}`;
+      for (const [k, v] of Object.entries(ctx.metadata))
+        seen[k] = typeof v === 'string' ? v : `bin:${v.length}`;
       return { seen };
     },
     idem: () => ({ n: 1 }),
@@ -109,8 +113,12 @@ describe('rpc unary', () => {
   it('round-trips typed requests and responses', async () => {
     const { client } = await setup();
     await expect(client.hello({ name: 'ada' })).resolves.toEqual({ greeting: 'hi ada' });
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.hello({ name: `n${i}` })));
-    expect(results.map((r) => r.greeting)).toEqual(Array.from({ length: 50 }, (_, i) => `hi n${i}`));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.hello({ name: `n${i}` })),
+    );
+    expect(results.map((r) => r.greeting)).toEqual(
+      Array.from({ length: 50 }, (_, i) => `hi n${i}`),
+    );
   });
 
   it('carries metadata both ways (headers and trailers)', async () => {
@@ -132,7 +140,10 @@ describe('rpc unary', () => {
     const server = createServer({ transport: net.server() });
     server.add(Greeter, greeterImpl(log));
     const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, { endpoints: [endpoint as string], transport: (e) => net.client(e) });
+    const client = createClient(Greeter, {
+      endpoints: [endpoint as string],
+      transport: (e) => net.client(e),
+    });
     fx = { net, servers: [server], clients: [client] };
     const started = performance.now();
     const err = await client.slow({ ms: 60_000 }, { timeoutMs: 50 }).catch((e: unknown) => e);
@@ -161,10 +172,15 @@ describe('rpc unary', () => {
     const server = createServer({ transport: net.server() });
     server.add(Greeter, greeterImpl(log));
     const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, { endpoints: [endpoint as string], transport: (e) => net.client(e) });
+    const client = createClient(Greeter, {
+      endpoints: [endpoint as string],
+      transport: (e) => net.client(e),
+    });
     fx = { net, servers: [server], clients: [client] };
     const ac = new AbortController();
-    const call = client.slow({ ms: 60_000 }, { signal: ac.signal, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const call = client
+      .slow({ ms: 60_000 }, { signal: ac.signal, timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
     await until(() => log.includes('slow:start'));
     ac.abort();
     const err = (await call) as RpcError;
@@ -175,7 +191,9 @@ describe('rpc unary', () => {
 
   it('fails before sending when the signal is already aborted or the budget is spent', async () => {
     const { client } = await setup();
-    await expect(client.hello({ name: 'x' }, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+    await expect(
+      client.hello({ name: 'x' }, { signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({
       code: Code.CANCELLED,
     });
     await expect(client.hello({ name: 'x' }, { deadline: Date.now() - 1 })).rejects.toMatchObject({
@@ -227,7 +245,9 @@ describe('rpc unary', () => {
     const client = createClient(Checked, { endpoints, transport: (e) => net.client(e) });
     fx.clients.push(client);
     await expect(client.add({ a: 1, b: 2 })).resolves.toEqual({ sum: 3 });
-    const err = (await client.add({ a: 1, b: 'two' as unknown as number }).catch((e: unknown) => e)) as RpcError;
+    const err = (await client
+      .add({ a: 1, b: 'two' as unknown as number })
+      .catch((e: unknown) => e)) as RpcError;
     expect(err.code).toBe(Code.INVALID_ARGUMENT);
     expect(err.rawMessage).toMatch(/request failed validation/);
     expect(err.rawMessage).toMatch(/\bb\b/);
@@ -241,14 +261,16 @@ describe('rpc unary', () => {
     const iterator = raw[Symbol.asyncIterator]();
     try {
       // A valid header [1, 1, 42, ...] followed by a truncated payload.
-      const good = encodeRequest(codec, 42, 'test.Greeter/hello', 1000, undefined, { name: 'x'.repeat(40) });
+      const good = encodeRequest(codec, 42, 'test.Greeter/hello', 1000, undefined, {
+        name: 'x'.repeat(40),
+      });
       await raw.send(good.subarray(0, good.length - 10));
-      const reply1 = codec.decode(((await iterator.next()).value as Uint8Array)) as unknown[];
+      const reply1 = codec.decode((await iterator.next()).value as Uint8Array) as unknown[];
       expect(reply1.slice(0, 4)).toEqual([PROTOCOL_VERSION, 3, 42, Code.INVALID_ARGUMENT]);
 
       const v2 = codec.encode([2, 1, 43, 'test.Greeter/hello', 1000, null, { name: 'x' }]);
       await raw.send(v2);
-      const reply2 = codec.decode(((await iterator.next()).value as Uint8Array)) as unknown[];
+      const reply2 = codec.decode((await iterator.next()).value as Uint8Array) as unknown[];
       expect(reply2.slice(0, 4)).toEqual([PROTOCOL_VERSION, 3, 43, Code.FAILED_PRECONDITION]);
       expect(String(reply2[4])).toMatch(/unsupported protocol version 2/);
 
@@ -257,7 +279,7 @@ describe('rpc unary', () => {
       await until(() => fx.servers[0]?.stats().protocolErrors === 3);
       const ok = encodeRequest(codec, 44, 'test.Greeter/hello', 1000, undefined, { name: 'y' });
       await raw.send(ok);
-      const reply3 = codec.decode(((await iterator.next()).value as Uint8Array)) as unknown[];
+      const reply3 = codec.decode((await iterator.next()).value as Uint8Array) as unknown[];
       expect(reply3).toEqual([PROTOCOL_VERSION, 2, 44, null, { greeting: 'hi y' }]);
     } finally {
       await raw.close();
@@ -268,7 +290,8 @@ describe('rpc unary', () => {
     const order: string[] = [];
     const serverSide: ServerInterceptor = (next) => async (req) => {
       order.push(`server:${req.method}`);
-      if (req.ctx.metadata['x-block'] === 'yes') throw new RpcError(Code.PERMISSION_DENIED, 'blocked');
+      if (req.ctx.metadata['x-block'] === 'yes')
+        throw new RpcError(Code.PERMISSION_DENIED, 'blocked');
       const res = await next(req);
       order.push('server:after');
       return res;
@@ -287,16 +310,49 @@ describe('rpc unary', () => {
       order.push('inner:after');
       return res;
     };
-    const { client } = await setup({ interceptors: [serverSide] }, { interceptors: [outer, inner] });
+    const { client } = await setup(
+      { interceptors: [serverSide] },
+      { interceptors: [outer, inner] },
+    );
     const res = await client.echoMeta(null);
     expect(res.seen['x-outer']).toBe('1');
-    expect(order).toEqual(['outer:before', 'inner:before', 'server:echoMeta', 'server:after', 'inner:after', 'outer:after']);
+    expect(order).toEqual([
+      'outer:before',
+      'inner:before',
+      'server:echoMeta',
+      'server:after',
+      'inner:after',
+      'outer:after',
+    ]);
     order.length = 0;
     await expect(client.idem(null)).resolves.toEqual({ n: 99 });
     expect(order).toEqual(['outer:before', 'inner:before', 'outer:after']);
-    await expect(client.hello({ name: 'x' }, { metadata: { 'x-block': 'yes' } })).rejects.toMatchObject({
+    await expect(
+      client.hello({ name: 'x' }, { metadata: { 'x-block': 'yes' } }),
+    ).rejects.toMatchObject({
       code: Code.PERMISSION_DENIED,
     });
+  });
+
+  it('runs the server-wide authorize hook before handlers', async () => {
+    let ran = 0;
+    const { client } = await setup({
+      authorize: async (req) => {
+        if (req.ctx.metadata.authorization !== 'Bearer ok') throw new RpcError(Code.UNAUTHENTICATED, 'who are you');
+      },
+      interceptors: [
+        (next) => (req) => {
+          ran++;
+          return next(req);
+        },
+      ],
+    });
+    await expect(client.hello({ name: 'a' })).rejects.toMatchObject({ code: Code.UNAUTHENTICATED });
+    expect(ran).toBe(0);
+    await expect(client.hello({ name: 'a' }, { metadata: { authorization: 'Bearer ok' } })).resolves.toEqual({
+      greeting: 'hi a',
+    });
+    expect(ran).toBe(1);
   });
 
   it('lets a client interceptor retry', async () => {
@@ -338,7 +394,10 @@ describe('rpc unary', () => {
         throw new Error('boom');
       },
     };
-    const { client, server } = await setup({ listeners: [thrower, recorder] }, { listeners: [recorder, thrower] });
+    const { client, server } = await setup(
+      { listeners: [thrower, recorder] },
+      { listeners: [recorder, thrower] },
+    );
     await expect(client.hello({ name: 'l' })).resolves.toEqual({ greeting: 'hi l' });
     await until(() => seen.includes('server:end:0'));
     expect(seen).toEqual([
@@ -356,7 +415,11 @@ describe('rpc unary', () => {
   });
 
   it('refuses with RESOURCE_EXHAUSTED and a retry hint when concurrency and queue are full', async () => {
-    const { client, server } = await setup({ maxConcurrency: 2, maxQueuedCalls: 3, retryAfterMs: 25 });
+    const { client, server } = await setup({
+      maxConcurrency: 2,
+      maxQueuedCalls: 3,
+      retryAfterMs: 25,
+    });
     const calls = Array.from({ length: 10 }, () =>
       client.slow({ ms: 200 }, { timeoutMs: 30_000 }).then(
         () => 'ok',
@@ -427,7 +490,9 @@ describe('rpc unary', () => {
     fx = { net, servers: [], clients: [client] };
     await until(() => clientCore(client).endpoints()[0]?.state === 'failing');
     await expect(client.hello({ name: 'x' })).rejects.toMatchObject({ code: Code.UNAVAILABLE });
-    await expect(client.hello({ name: 'x' }, { waitForReady: true, timeoutMs: 30 })).rejects.toMatchObject({
+    await expect(
+      client.hello({ name: 'x' }, { waitForReady: true, timeoutMs: 30 }),
+    ).rejects.toMatchObject({
       code: Code.DEADLINE_EXCEEDED,
     });
     const pending = client.hello({ name: 'late' }, { waitForReady: true, timeoutMs: 30_000 });
@@ -445,7 +510,10 @@ describe('rpc unary', () => {
       if (attempts % 3 !== 0) throw new RpcError(Code.UNAVAILABLE, 'busy');
       return next(req);
     };
-    const { client } = await setup({ interceptors: [flaky] }, { retry: { maxAttempts: 4, initialBackoffMs: 1 } });
+    const { client } = await setup(
+      { interceptors: [flaky] },
+      { retry: { maxAttempts: 4, initialBackoffMs: 1 } },
+    );
     await expect(client.idem(null, { timeoutMs: 10_000 })).resolves.toEqual({ n: 1 });
     expect(attempts).toBe(3);
     attempts = 0;
@@ -454,7 +522,10 @@ describe('rpc unary', () => {
   });
 
   it('does not retry methods that are not idempotent', async () => {
-    const { client, net, endpoints } = await setup({}, { retry: { maxAttempts: 4, initialBackoffMs: 1 } });
+    const { client, net, endpoints } = await setup(
+      {},
+      { retry: { maxAttempts: 4, initialBackoffMs: 1 } },
+    );
     await client.hello({ name: 'warm' });
     const core = clientCore(client);
     const before = core.stats().started;
@@ -481,7 +552,10 @@ describe('rpc unary', () => {
     const server = createServer({ transport: net.server() });
     server.add(Greeter, greeterImpl(log));
     const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, { endpoints: [endpoint as string], transport: (e) => net.client(e) });
+    const client = createClient(Greeter, {
+      endpoints: [endpoint as string],
+      transport: (e) => net.client(e),
+    });
     fx = { net, servers: [server], clients: [client] };
     const running = client.slow({ ms: 60_000 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
     await until(() => log.includes('slow:start'));
@@ -502,7 +576,9 @@ describe('rpc unary', () => {
   it('settles 10,000 concurrent calls', async () => {
     const { client } = await setup();
     const results = await Promise.all(
-      Array.from({ length: 10_000 }, (_, i) => client.hello({ name: String(i) }, { timeoutMs: 60_000 })),
+      Array.from({ length: 10_000 }, (_, i) =>
+        client.hello({ name: String(i) }, { timeoutMs: 60_000 }),
+      ),
     );
     expect(results).toHaveLength(10_000);
     expect(results[9_999]).toEqual({ greeting: 'hi 9999' });
@@ -513,7 +589,9 @@ describe('rpc unary', () => {
     const net = createMemoryNetwork();
     const budgets: number[] = [];
     const Back = defineService('test.Back', { leaf: unary<null, { budget: number }>() });
-    const Front = defineService('test.Front', { hop: unary<null, { budget: number; leafBudget: number }>() });
+    const Front = defineService('test.Front', {
+      hop: unary<null, { budget: number; leafBudget: number }>(),
+    });
     const back = createServer({ transport: net.server() });
     back.add(Back, {
       leaf: (_, ctx) => {
@@ -522,7 +600,10 @@ describe('rpc unary', () => {
       },
     });
     const [backEp] = await back.listen('memory://*');
-    const backClient = createClient(Back, { endpoints: [backEp as string], transport: (e) => net.client(e) });
+    const backClient = createClient(Back, {
+      endpoints: [backEp as string],
+      transport: (e) => net.client(e),
+    });
     const front = createServer({ transport: net.server() });
     front.add(Front, {
       async hop(_, ctx) {
@@ -532,7 +613,10 @@ describe('rpc unary', () => {
       },
     });
     const [frontEp] = await front.listen('memory://*');
-    const frontClient = createClient(Front, { endpoints: [frontEp as string], transport: (e) => net.client(e) });
+    const frontClient = createClient(Front, {
+      endpoints: [frontEp as string],
+      transport: (e) => net.client(e),
+    });
     fx = { net, servers: [back, front], clients: [frontClient, backClient] };
     const res = await frontClient.hop(null, { timeoutMs: 5_000 });
     expect(res.leafBudget).toBeLessThanOrEqual(5_000 - 30);
@@ -544,12 +628,17 @@ describe('rpc unary', () => {
     const { net, endpoints, server } = await setup();
     const { HealthService, ReflectionService } = await import('./builtin.js');
     const health = createClient(HealthService, { endpoints, transport: (e) => net.client(e) });
-    const reflection = createClient(ReflectionService, { endpoints, transport: (e) => net.client(e) });
+    const reflection = createClient(ReflectionService, {
+      endpoints,
+      transport: (e) => net.client(e),
+    });
     fx.clients.push(health, reflection);
     await expect(health.check({})).resolves.toEqual({ status: 'SERVING' });
     await expect(health.check({ service: 'nope' })).resolves.toEqual({ status: 'SERVICE_UNKNOWN' });
     server.setHealth('NOT_SERVING');
-    await expect(health.check({ service: 'test.Greeter' })).resolves.toEqual({ status: 'NOT_SERVING' });
+    await expect(health.check({ service: 'test.Greeter' })).resolves.toEqual({
+      status: 'NOT_SERVING',
+    });
     const list = await reflection.list({});
     const names = list.services.map((s) => s.name);
     expect(names).toEqual(['xsmb.health.v1', 'xsmb.reflection.v1', 'test.Greeter', 'test.Checked']);

@@ -8,12 +8,13 @@
 
 import type { Codec } from '@xsmb/codec';
 import type { PeerId, ServerTransport } from '@xsmb/transport';
-import type { CallContext, RpcListener, ServerInterceptor, ServerNext } from './call.js';
+import type { Authorize, CallContext, RpcListener, ServerInterceptor, ServerNext, ServerRequest } from './call.js';
 import { Code } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import {
   checkEnvelope,
   type Envelope,
+  encodeEnd,
   encodeError,
   encodeGoaway,
   encodeResponse,
@@ -21,6 +22,7 @@ import {
   PROTOCOL_VERSION,
   peekHeader,
 } from './envelope.js';
+import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
 import { checkMetadata, isEmptyMetadata, type Metadata, MetadataKey } from './metadata.js';
 import { RpcError } from './rpc-error.js';
@@ -42,6 +44,11 @@ export interface ServerCoreOptions {
   interceptors?: readonly ServerInterceptor[];
   /** Observe-only listeners. Default none. */
   listeners?: readonly RpcListener[];
+  /**
+   * Server-wide authorization, run before every handler (for client and bidi
+   * streams: before any client message is accepted). Default none.
+   */
+  authorize?: Authorize;
   /**
    * Send the message and stack of errors that are not `RpcError`s to clients
    * (in `details.stack`). Default `false`: clients get `INTERNAL` "internal error".
@@ -91,8 +98,8 @@ export class ServerCall implements CallContext, Expirable {
   done = false;
   /** Set when the client gave up or the deadline passed: the answer is not sent. */
   abandoned = false;
-  /** Streams use it: envelopes for this call after the REQUEST. */
-  onEnvelope: ((envelope: Envelope) => void) | undefined;
+  /** Streams use it: envelopes for this call after the REQUEST; `size` is the encoded length. */
+  onEnvelope: ((envelope: Envelope, size: number) => void) | undefined;
   /** Streams use it: runs once when the call is cancelled or expires. */
   onCancel: ((error: RpcError) => void) | undefined;
   /** True while waiting in the concurrency queue. */
@@ -105,7 +112,7 @@ export class ServerCall implements CallContext, Expirable {
     readonly core: ServerCore,
     readonly peer: PeerId,
     readonly callId: number,
-    readonly method: RegisteredMethod,
+    readonly registered: RegisteredMethod,
     readonly metadata: Readonly<Metadata>,
     timeoutMs: number,
     readonly payload: unknown,
@@ -120,10 +127,13 @@ export class ServerCall implements CallContext, Expirable {
   }
 
   get service(): string {
-    return this.method.service;
+    return this.registered.service;
+  }
+  get method(): string {
+    return this.registered.method;
   }
   get path(): string {
-    return this.method.path;
+    return this.registered.path;
   }
 
   /** Created on first read: most handlers never look, and an AbortController costs µs. */
@@ -136,7 +146,9 @@ export class ServerCall implements CallContext, Expirable {
   }
 
   timeRemainingMs(): number {
-    return this.deadlineAt === Number.POSITIVE_INFINITY ? this.deadlineAt : Math.max(0, this.deadlineAt - now());
+    return this.deadlineAt === Number.POSITIVE_INFINITY
+      ? this.deadlineAt
+      : Math.max(0, this.deadlineAt - now());
   }
 
   /** True once the handler's signal has (or would have) aborted. */
@@ -197,6 +209,14 @@ export class ServerCall implements CallContext, Expirable {
   send(bytes: Uint8Array): Promise<void> {
     return this.core.sendRaw(this, bytes);
   }
+
+  /** Ends a stream call successfully: sends END with the trailers (unless abandoned) and finishes. */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (!this.abandoned) this.core.sendEnd(this);
+    this.core.settle(this);
+  }
 }
 
 function toRpcError(error: unknown, expose: boolean): RpcError {
@@ -204,7 +224,9 @@ function toRpcError(error: unknown, expose: boolean): RpcError {
   const converted = RpcError.from(error, Code.INTERNAL);
   if (converted.code !== Code.INTERNAL || expose) {
     if (expose && error instanceof Error) {
-      return new RpcError(converted.code, converted.rawMessage, { details: { stack: error.stack ?? '' } });
+      return new RpcError(converted.code, converted.rawMessage, {
+        details: { stack: error.stack ?? '' },
+      });
     }
     return converted;
   }
@@ -221,6 +243,7 @@ export class ServerCore {
   readonly services = new Map<string, MethodInfo[]>();
   health: HealthStatus = 'SERVING';
   readonly #interceptors: readonly ServerInterceptor[];
+  readonly #authorize: Authorize | undefined;
   readonly #chains = new Map<RegisteredMethod, ServerNext>();
   readonly #active = new Map<PeerId, Map<number, ServerCall>>();
   readonly #queue: ServerCall[] = [];
@@ -246,11 +269,34 @@ export class ServerCore {
     this.transport = options.transport;
     this.listeners = new Listeners(options.listeners);
     this.#interceptors = options.interceptors ?? [];
+    this.#authorize = options.authorize;
     this.#maxConcurrency = options.maxConcurrency ?? 1024;
     this.#maxQueued = options.maxQueuedCalls ?? 4096;
     this.#retryAfter = String(options.retryAfterMs ?? 50);
     this.#expose = options.exposeInternalErrors ?? false;
     void this.#read();
+  }
+
+  /** The request object interceptors and the authorize hook see. */
+  requestOf(call: ServerCall, message: unknown): ServerRequest {
+    return {
+      kind: call.registered.descriptor.kind,
+      service: call.service,
+      method: call.method,
+      path: call.path,
+      descriptor: call.registered.descriptor,
+      message,
+      ctx: call,
+    };
+  }
+
+  /**
+   * Runs the server-wide authorize hook. Returns `undefined` at once when
+   * there is none (the common, fast case), else the hook's result.
+   */
+  authorizeCall(call: ServerCall, message: unknown): void | Promise<void> {
+    if (!this.#authorize) return undefined;
+    return this.#authorize(this.requestOf(call, message));
   }
 
   /** True when server interceptors are configured (method kinds may skip the chain otherwise). */
@@ -266,7 +312,8 @@ export class ServerCore {
     let chain = this.#chains.get(method);
     if (!chain) {
       chain = terminal;
-      for (let i = this.#interceptors.length - 1; i >= 0; i--) chain = (this.#interceptors[i] as ServerInterceptor)(chain);
+      for (let i = this.#interceptors.length - 1; i >= 0; i--)
+        chain = (this.#interceptors[i] as ServerInterceptor)(chain);
       this.#chains.set(method, chain);
     }
     return chain;
@@ -299,11 +346,24 @@ export class ServerCore {
       const header = peekHeader(bytes);
       if (!header) return;
       if (header.version !== PROTOCOL_VERSION) {
-        this.#sendBare(peer, header.id, Code.FAILED_PRECONDITION, `unsupported protocol version ${header.version}; this server speaks ${PROTOCOL_VERSION}`);
+        this.#sendBare(
+          peer,
+          header.id,
+          Code.FAILED_PRECONDITION,
+          `unsupported protocol version ${header.version}; this server speaks ${PROTOCOL_VERSION}`,
+        );
       } else if (header.kind === Kind.REQUEST) {
-        this.#sendBare(peer, header.id, Code.INVALID_ARGUMENT, `request could not be decoded: ${(e as Error).message}`);
+        this.#sendBare(
+          peer,
+          header.id,
+          Code.INVALID_ARGUMENT,
+          `request could not be decoded: ${(e as Error).message}`,
+        );
       } else {
-        this.#activeCall(peer, header.id)?.abandon(new RpcError(Code.INVALID_ARGUMENT, 'malformed envelope'), true);
+        this.#activeCall(peer, header.id)?.abandon(
+          new RpcError(Code.INVALID_ARGUMENT, 'malformed envelope'),
+          true,
+        );
       }
       return;
     }
@@ -312,7 +372,12 @@ export class ServerCore {
       this.#stats.protocolErrors++;
       const id = Array.isArray(env) && typeof env[2] === 'number' ? env[2] : undefined;
       if (id !== undefined) {
-        this.#sendBare(peer, id, problem.version ? Code.FAILED_PRECONDITION : Code.INVALID_ARGUMENT, problem.message);
+        this.#sendBare(
+          peer,
+          id,
+          problem.version ? Code.FAILED_PRECONDITION : Code.INVALID_ARGUMENT,
+          problem.message,
+        );
       }
       return;
     }
@@ -329,7 +394,7 @@ export class ServerCore {
       this.#stats.cancelled++;
       call.abandon(new RpcError(Code.CANCELLED, 'cancelled by the client'));
     } else if (call.onEnvelope) {
-      call.onEnvelope(env);
+      call.onEnvelope(env, bytes.byteLength);
     }
   }
 
@@ -342,7 +407,12 @@ export class ServerCore {
       path: call.path,
       callId: call.callId,
       peer: call.peer,
-      metadata: kind === Kind.REQUEST ? call.metadata : kind === Kind.END ? ((env[3] as Metadata) ?? undefined) : undefined,
+      metadata:
+        kind === Kind.REQUEST
+          ? call.metadata
+          : kind === Kind.END
+            ? ((env[3] as Metadata) ?? undefined)
+            : undefined,
       message: kind === Kind.REQUEST ? call.payload : kind === Kind.DATA ? env[3] : undefined,
     });
   }
@@ -384,18 +454,28 @@ export class ServerCore {
       this.#sendBare(peer, id, Code.FAILED_PRECONDITION, `call id ${id} is already in use`);
       return;
     }
-    const call = new ServerCall(this, peer, id, method, (metadata as Metadata | null) ?? {}, timeoutMs, env[6]);
+    const call = new ServerCall(
+      this,
+      peer,
+      id,
+      method,
+      (metadata as Metadata | null) ?? {},
+      timeoutMs,
+      env[6],
+    );
     if (this.listeners.hasStart) {
       this.listeners.start({ side: 'server', path, callId: id, peer, metadata: call.metadata });
     }
     if (this.listeners.hasMessage) this.#emitIn(call, env);
     if (this.#running < this.#maxConcurrency) {
       calls.set(id, call);
-      if (Number.isFinite(call.deadlineAt)) call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
+      if (Number.isFinite(call.deadlineAt))
+        call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
       this.#run(call);
     } else if (this.#queue.length < this.#maxQueued) {
       calls.set(id, call);
-      if (Number.isFinite(call.deadlineAt)) call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
+      if (Number.isFinite(call.deadlineAt))
+        call.deadlineKey = this.deadlines.add(call, call.deadlineAt);
       call.queued = true;
       this.#queue.push(call);
     } else {
@@ -411,7 +491,7 @@ export class ServerCore {
     this.#stats.started++;
     call.markRunning();
     try {
-      call.method.descriptor.adapter.serve(this, call, call.method.handler, call.payload);
+      call.registered.descriptor.adapter.serve(this, call, call.registered.handler, call.payload);
     } catch (e) {
       call.fail(e);
     }
@@ -470,7 +550,10 @@ export class ServerCore {
     try {
       bytes = encodeResponse(this.codec, call.callId, trailers, payload);
     } catch (e) {
-      this.sendError(call, new RpcError(Code.INTERNAL, `response could not be encoded: ${(e as Error).message}`));
+      this.sendError(
+        call,
+        new RpcError(Code.INTERNAL, `response could not be encoded: ${(e as Error).message}`),
+      );
       return;
     }
     if (this.listeners.hasMessage) {
@@ -486,6 +569,34 @@ export class ServerCore {
       });
     }
     this.sendRaw(call, bytes);
+  }
+
+  sendEnd(call: ServerCall): void {
+    const trailers = isEmptyMetadata(call.trailers) ? undefined : call.trailers;
+    this.emitOut(call, Kind.END, undefined, call.trailers);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeEnd(this.codec, call.callId, trailers);
+    } catch (e) {
+      this.sendError(call, new RpcError(Code.INTERNAL, `trailers could not be encoded: ${(e as Error).message}`));
+      return;
+    }
+    this.sendRaw(call, bytes);
+  }
+
+  /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
+  emitOut(call: ServerCall, kind: number, message: unknown, metadata?: Metadata): void {
+    if (!this.listeners.hasMessage) return;
+    this.listeners.message({
+      side: 'server',
+      direction: 'out',
+      kind: kindName(kind),
+      path: call.path,
+      callId: call.callId,
+      peer: call.peer,
+      metadata,
+      message,
+    });
   }
 
   sendError(call: ServerCall, error: unknown): void {
@@ -577,32 +688,10 @@ export class ServerCore {
     }
     this.#idle = undefined;
     const error = new RpcError(Code.UNAVAILABLE, 'server shut down before the call finished');
-    for (const calls of [...this.#active.values()]) for (const call of [...calls.values()]) call.abandon(error, true);
+    for (const calls of [...this.#active.values()])
+      for (const call of [...calls.values()]) call.abandon(error, true);
     this.deadlines.clear();
     this.health = 'NOT_SERVING';
     await this.transport.close();
   }
 }
-
-function kindName(kind: number): string {
-  switch (kind) {
-    case Kind.REQUEST:
-      return 'request';
-    case Kind.RESPONSE:
-      return 'response';
-    case Kind.ERROR:
-      return 'error';
-    case Kind.CANCEL:
-      return 'cancel';
-    case Kind.DATA:
-      return 'data';
-    case Kind.END:
-      return 'end';
-    case Kind.CREDIT:
-      return 'credit';
-    default:
-      return 'goaway';
-  }
-}
-
-export { kindName };

@@ -1,7 +1,16 @@
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
-import { createServerTransport, type ServerTransport, type ServerTransportOptions } from '@xsmb/transport';
+import {
+  createServerTransport,
+  type ServerTransport,
+  type ServerTransportOptions,
+} from '@xsmb/transport';
 import { registerBuiltins } from './builtin.js';
-import { type HealthStatus, ServerCore, type ServerCoreOptions, type ServerStats } from './server-core.js';
+import {
+  type HealthStatus,
+  ServerCore,
+  type ServerCoreOptions,
+  type ServerStats,
+} from './server-core.js';
 import { methodsOf, type ServiceDescriptor, type ServiceImplementation } from './service.js';
 
 /** Options of {@link createServer}. All optional. */
@@ -68,7 +77,10 @@ export function createServer(options: ServerOptions = {}): Server {
       for (const info of methodsOf(service)) {
         const handler = impl[info.method];
         if (typeof handler !== 'function') throw new TypeError(`${info.path} has no handler`);
-        core.register({ ...info, handler: handler.bind(implementation) as (...args: never[]) => unknown });
+        core.register({
+          ...info,
+          handler: handler.bind(implementation) as (...args: never[]) => unknown,
+        });
       }
       return server;
     },

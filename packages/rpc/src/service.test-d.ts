@@ -22,7 +22,9 @@ const server = createServer();
 
 // A complete, well-typed implementation compiles.
 server.add(Greeter, { hello: async (req: { name: string }) => ({ greeting: req.name }) });
-server.add(Greeter, { hello: (req, ctx: CallContext) => ({ greeting: `${req.name}${ctx.deadline}` }) });
+server.add(Greeter, {
+  hello: (req, ctx: CallContext) => ({ greeting: `${req.name}${ctx.deadline}` }),
+});
 
 // @ts-expect-error a missing method is a compile error
 server.add(Greeter, {});

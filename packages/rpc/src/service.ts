@@ -19,7 +19,12 @@ export interface MethodAdapter {
   /** Builds the client-side function of one method. */
   client(core: ClientCore, method: MethodInfo): (...args: never[]) => unknown;
   /** Starts serving one call whose REQUEST arrived; `payload` is the request's payload as decoded. */
-  serve(core: ServerCore, call: ServerCall, handler: (...args: never[]) => unknown, payload: unknown): void;
+  serve(
+    core: ServerCore,
+    call: ServerCall,
+    handler: (...args: never[]) => unknown,
+    payload: unknown,
+  ): void;
 }
 
 /** Phantom type slots of a descriptor. */
@@ -57,7 +62,10 @@ export type AnyMethod = MethodDescriptor<any, any>;
 export type MethodMap = Record<string, AnyMethod>;
 
 /** A service contract, shared by client and server. */
-export interface ServiceDescriptor<Name extends string = string, Methods extends MethodMap = MethodMap> {
+export interface ServiceDescriptor<
+  Name extends string = string,
+  Methods extends MethodMap = MethodMap,
+> {
   /** Fully qualified name, e.g. `demo.Greeter`. */
   readonly name: Name;
   /** The methods by name. */

@@ -1,7 +1,13 @@
 /** The unary method kind: one request, one response. */
 
 import { validate } from '@xsmb/codec';
-import type { CallContext, CallOptions, ClientNext, ClientRequest, ClientResponse } from './call.js';
+import type {
+  CallContext,
+  CallOptions,
+  ClientNext,
+  ClientRequest,
+  ClientResponse,
+} from './call.js';
 import type { CallHandler, ClientCall, ClientCore } from './client-core.js';
 import { Code } from './code.js';
 import { now } from './deadline-queue.js';
@@ -64,13 +70,20 @@ export function unary(options: Partial<UnarySchemaOptions<Schema, Schema>> = {})
 }
 
 /** Runs a schema; sync validators stay sync. Maps failures to an RpcError of `code`. */
-export function check(schema: Schema | undefined, value: unknown, code: Code, what: string): unknown {
+export function check(
+  schema: Schema | undefined,
+  value: unknown,
+  code: Code,
+  what: string,
+): unknown {
   if (!schema) return value;
   try {
     const result = validate(schema, value);
     if (result instanceof Promise) {
       return result.catch((e: unknown) => {
-        throw new RpcError(code, `${what} failed validation: ${(e as Error).message}`, { cause: e });
+        throw new RpcError(code, `${what} failed validation: ${(e as Error).message}`, {
+          cause: e,
+        });
       });
     }
     return result;
@@ -87,20 +100,7 @@ class UnaryCall implements CallHandler {
   ) {}
 
   onEnvelope(env: Envelope, call: ClientCall): void {
-    const core = call.core;
     const kind = env[1];
-    if (core.listeners.hasMessage) {
-      core.listeners.message({
-        side: 'client',
-        direction: 'in',
-        kind: kind === Kind.RESPONSE ? 'response' : kind === Kind.ERROR ? 'error' : String(kind),
-        path: call.path,
-        callId: call.id,
-        peer: call.endpoint,
-        metadata: (kind === Kind.RESPONSE ? env[3] : env[6]) as Metadata | undefined,
-        message: kind === Kind.RESPONSE ? env[4] : { code: env[3], message: env[4] },
-      });
-    }
     if (kind === Kind.RESPONSE) {
       const trailers = (env[3] as Metadata | null) ?? {};
       try {
@@ -117,7 +117,10 @@ class UnaryCall implements CallHandler {
     } else if (kind === Kind.ERROR) {
       this.#fail(call, errorFromEnvelope(env));
     } else {
-      this.#fail(call, new RpcError(Code.INTERNAL, `unexpected envelope kind ${String(kind)} for a unary call`));
+      this.#fail(
+        call,
+        new RpcError(Code.INTERNAL, `unexpected envelope kind ${String(kind)} for a unary call`),
+      );
     }
   }
 
@@ -155,7 +158,12 @@ function sleep(ms: number): Promise<void> {
 function terminal(core: ClientCore, info: MethodInfo): ClientNext {
   const once = (request: ClientRequest, deadlineAt: number): Promise<ClientResponse> =>
     new Promise<ClientResponse>((resolve, reject) => {
-      const started = core.start(request, new UnaryCall(resolve, reject, info.descriptor.output), deadlineAt, request.message);
+      const started = core.start(
+        request,
+        new UnaryCall(resolve, reject, info.descriptor.output),
+        deadlineAt,
+        request.message,
+      );
       if (started instanceof Promise) started.catch(reject);
     });
   const policy = info.descriptor.idempotent ? core.retry : undefined;
@@ -192,7 +200,12 @@ function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === 'function';
 }
 
-function invoke(core: ServerCore, call: ServerCall, impl: UnaryHandler<unknown, unknown>, message: unknown): void {
+function invoke(
+  core: ServerCore,
+  call: ServerCall,
+  impl: UnaryHandler<unknown, unknown>,
+  message: unknown,
+): void {
   try {
     if (!core.intercepted) {
       // No interceptors: call the handler directly, no request object, no extra promise.
@@ -205,25 +218,33 @@ function invoke(core: ServerCore, call: ServerCall, impl: UnaryHandler<unknown, 
       } else call.respond(result);
       return;
     }
-    const chain = core.chainFor(call.method, async (request) => ({
+    const chain = core.chainFor(call.registered, async (request) => ({
       stream: false,
       message: await impl(request.message, request.ctx),
     }));
-    chain({
-      kind: 'unary',
-      service: call.method.service,
-      method: call.method.method,
-      path: call.path,
-      descriptor: call.method.descriptor,
-      message,
-      ctx: call,
-    }).then(
+    chain(core.requestOf(call, message)).then(
       (r) => call.respond(r.message),
       (e: unknown) => call.fail(e),
     );
   } catch (e) {
     call.fail(e);
   }
+}
+
+function admit(core: ServerCore, call: ServerCall, impl: UnaryHandler<unknown, unknown>, message: unknown): void {
+  let verdict: void | Promise<void>;
+  try {
+    verdict = core.authorizeCall(call, message);
+  } catch (e) {
+    call.fail(e);
+    return;
+  }
+  if (verdict instanceof Promise) {
+    verdict.then(
+      () => invoke(core, call, impl, message),
+      (e: unknown) => call.fail(e),
+    );
+  } else invoke(core, call, impl, message);
 }
 
 /** The adapter of the unary kind. */
@@ -245,16 +266,16 @@ export const unaryAdapter: MethodAdapter = {
     const impl = handler as unknown as UnaryHandler<unknown, unknown>;
     let request: unknown;
     try {
-      request = check(call.method.descriptor.input, payload, Code.INVALID_ARGUMENT, 'request');
+      request = check(call.registered.descriptor.input, payload, Code.INVALID_ARGUMENT, 'request');
     } catch (e) {
       call.fail(e);
       return;
     }
     if (request instanceof Promise) {
       request.then(
-        (m) => invoke(core, call, impl, m),
+        (m) => admit(core, call, impl, m),
         (e: unknown) => call.fail(e),
       );
-    } else invoke(core, call, impl, request);
+    } else admit(core, call, impl, request);
   },
 };

@@ -3,8 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Code, createClient, createServer, defineService, RpcError, type Server, unary } from '../src/index.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import {
+  Code,
+  createClient,
+  createServer,
+  defineService,
+  RpcError,
+  type Server,
+  unary,
+} from '../src/index.js';
 
 const Svc = defineService('fixture.Svc', {
   echo: unary<{ i: number; pad?: string }, { i: number; pad?: string }>(),
@@ -35,7 +43,10 @@ function startServer(name = 'local'): Server {
   return server;
 }
 
-function client(endpoints: string[], options: Parameters<typeof createClient>[1] extends infer O ? Partial<O> : never = {}) {
+function client(
+  endpoints: string[],
+  options: Parameters<typeof createClient>[1] extends infer O ? Partial<O> : never = {},
+) {
   const c = createClient(Svc, { endpoints, transportOptions: fast, ...options });
   cleanups.push(() => c.close());
   return c;
@@ -59,7 +70,7 @@ async function spawnServer(endpoint?: string): Promise<{ child: ChildProcess; en
 
 describe('rpc over ZeroMQ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xsmb-rpc-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const proto of ['tcp', 'ipc', 'inproc'] as const) {
     it(`round-trips typed calls over ${proto}`, async () => {
@@ -83,7 +94,9 @@ describe('rpc over ZeroMQ', () => {
     const [endpoint] = await server.listen('tcp://127.0.0.1:0');
     const c = client([endpoint as string]);
     const results = await Promise.allSettled(
-      Array.from({ length: 10_000 }, (_, i) => c.echo({ i, pad: 'x'.repeat(150) }, { timeoutMs: 120_000 })),
+      Array.from({ length: 10_000 }, (_, i) =>
+        c.echo({ i, pad: 'x'.repeat(150) }, { timeoutMs: 120_000 }),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10_000);
     expect((results[1234] as PromiseFulfilledResult<{ i: number }>).value.i).toBe(1234);
@@ -94,18 +107,32 @@ describe('rpc over ZeroMQ', () => {
     const b = startServer('b');
     const [ea] = await a.listen('tcp://127.0.0.1:0');
     const [eb] = await b.listen('tcp://127.0.0.1:0');
-    const c = client([ea as string, eb as string], { loadBalancing: 'round-robin', waitForReady: true });
+    const c = client([ea as string, eb as string], {
+      loadBalancing: 'round-robin',
+      waitForReady: true,
+    });
     // Wait until both connections are up so round robin sees both.
     await Promise.all([c.echo({ i: -1 }), c.echo({ i: -2 })]);
     await expect
       .poll(() => a.stats().started > 0 || b.stats().started > 0, { timeout: 10_000 })
       .toBe(true);
     const { clientCore } = await import('../src/client.js');
-    await expect.poll(() => clientCore(c).endpoints().every((e) => e.state === 'ready'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          clientCore(c)
+            .endpoints()
+            .every((e) => e.state === 'ready'),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const before = [a.stats().started, b.stats().started];
     await Promise.all(Array.from({ length: 200 }, (_, i) => c.echo({ i })));
-    const delta = [a.stats().started - (before[0] as number), b.stats().started - (before[1] as number)];
-    expect(delta[0] + delta[1]).toBe(200);
+    const delta = [
+      a.stats().started - (before[0] as number),
+      b.stats().started - (before[1] as number),
+    ];
+    expect((delta[0] as number) + (delta[1] as number)).toBe(200);
     expect(delta[0]).toBe(100);
     expect(delta[1]).toBe(100);
   });
@@ -128,7 +155,9 @@ describe('rpc over ZeroMQ', () => {
     await expect(c.echo({ i: 3 })).rejects.toMatchObject({ code: Code.UNAVAILABLE });
     // A server restarted on the same port is used again.
     await spawnServer(endpoint);
-    await expect(c.echo({ i: 4 }, { waitForReady: true, timeoutMs: 20_000 })).resolves.toEqual({ i: 4 });
+    await expect(c.echo({ i: 4 }, { waitForReady: true, timeoutMs: 20_000 })).resolves.toEqual({
+      i: 4,
+    });
   });
 
   it('shuts down gracefully: in-flight calls complete, new calls are refused', async () => {

@@ -26,9 +26,9 @@ import {
   MAX_CALL_ID,
   peekHeader,
 } from './envelope.js';
+import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
 import { isEmptyMetadata, type Metadata } from './metadata.js';
-import { kindName } from './kind-name.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -644,9 +644,11 @@ export class ClientCore {
       path: call.path,
       callId: call.id,
       peer: call.endpoint,
-      metadata: (kind === Kind.RESPONSE || kind === Kind.END ? env[3] : kind === Kind.ERROR ? env[6] : undefined) as
-        | Metadata
-        | undefined,
+      metadata: (kind === Kind.RESPONSE || kind === Kind.END
+        ? env[3]
+        : kind === Kind.ERROR
+          ? env[6]
+          : undefined) as Metadata | undefined,
       message:
         kind === Kind.RESPONSE
           ? env[4]

@@ -338,7 +338,8 @@ describe('rpc unary', () => {
     let ran = 0;
     const { client } = await setup({
       authorize: async (req) => {
-        if (req.ctx.metadata.authorization !== 'Bearer ok') throw new RpcError(Code.UNAUTHENTICATED, 'who are you');
+        if (req.ctx.metadata.authorization !== 'Bearer ok')
+          throw new RpcError(Code.UNAUTHENTICATED, 'who are you');
       },
       interceptors: [
         (next) => (req) => {
@@ -349,7 +350,9 @@ describe('rpc unary', () => {
     });
     await expect(client.hello({ name: 'a' })).rejects.toMatchObject({ code: Code.UNAUTHENTICATED });
     expect(ran).toBe(0);
-    await expect(client.hello({ name: 'a' }, { metadata: { authorization: 'Bearer ok' } })).resolves.toEqual({
+    await expect(
+      client.hello({ name: 'a' }, { metadata: { authorization: 'Bearer ok' } }),
+    ).resolves.toEqual({
       greeting: 'hi a',
     });
     expect(ran).toBe(1);

@@ -8,7 +8,14 @@
 
 import type { Codec } from '@xsmb/codec';
 import type { PeerId, ServerTransport } from '@xsmb/transport';
-import type { Authorize, CallContext, RpcListener, ServerInterceptor, ServerNext, ServerRequest } from './call.js';
+import type {
+  Authorize,
+  CallContext,
+  RpcListener,
+  ServerInterceptor,
+  ServerNext,
+  ServerRequest,
+} from './call.js';
 import { Code } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import {
@@ -27,6 +34,9 @@ import { Listeners } from './listeners.js';
 import { checkMetadata, isEmptyMetadata, type Metadata, MetadataKey } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
+
+/** Envelopes kept for a call whose method kind is not listening yet (its credit window bounds them). */
+const MAX_EARLY = 4096;
 
 /** Options of the server engine (see `createServer`). */
 export interface ServerCoreOptions {
@@ -98,8 +108,10 @@ export class ServerCall implements CallContext, Expirable {
   done = false;
   /** Set when the client gave up or the deadline passed: the answer is not sent. */
   abandoned = false;
-  /** Streams use it: envelopes for this call after the REQUEST; `size` is the encoded length. */
+  /** Streams set it through {@link receive}: envelopes for this call after the REQUEST. */
   onEnvelope: ((envelope: Envelope, size: number) => void) | undefined;
+  /** Envelopes that arrived before a method kind called {@link receive} (e.g. CREDIT behind a queued REQUEST). */
+  early: Array<[Envelope, number]> | undefined;
   /** Streams use it: runs once when the call is cancelled or expires. */
   onCancel: ((error: RpcError) => void) | undefined;
   /** True while waiting in the concurrency queue. */
@@ -208,6 +220,17 @@ export class ServerCall implements CallContext, Expirable {
   /** Sends one envelope of this call (streams). Resolves when queued. */
   send(bytes: Uint8Array): Promise<void> {
     return this.core.sendRaw(this, bytes);
+  }
+
+  /**
+   * Routes the call's later envelopes (DATA, END, CREDIT) to `handler`,
+   * replaying those that arrived before. Method kinds call it first thing.
+   */
+  receive(handler: (envelope: Envelope, size: number) => void): void {
+    this.onEnvelope = handler;
+    const early = this.early;
+    this.early = undefined;
+    if (early) for (const [env, size] of early) handler(env, size);
   }
 
   /** Ends a stream call successfully: sends END with the trailers (unless abandoned) and finishes. */
@@ -395,6 +418,18 @@ export class ServerCore {
       call.abandon(new RpcError(Code.CANCELLED, 'cancelled by the client'));
     } else if (call.onEnvelope) {
       call.onEnvelope(env, bytes.byteLength);
+    } else {
+      // Not yet handled by its method kind (queued, or validating): keep a few, in order.
+      call.early ??= [];
+      if (call.early.length >= MAX_EARLY) {
+        call.abandon(
+          new RpcError(
+            Code.RESOURCE_EXHAUSTED,
+            'too many stream envelopes before the call started',
+          ),
+          true,
+        );
+      } else call.early.push([env, bytes.byteLength]);
     }
   }
 
@@ -578,7 +613,10 @@ export class ServerCore {
     try {
       bytes = encodeEnd(this.codec, call.callId, trailers);
     } catch (e) {
-      this.sendError(call, new RpcError(Code.INTERNAL, `trailers could not be encoded: ${(e as Error).message}`));
+      this.sendError(
+        call,
+        new RpcError(Code.INTERNAL, `trailers could not be encoded: ${(e as Error).message}`),
+      );
       return;
     }
     this.sendRaw(call, bytes);

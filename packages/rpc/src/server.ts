@@ -76,6 +76,11 @@ export function createServer(options: ServerOptions = {}): Server {
       const impl = implementation as Record<string, unknown>;
       for (const info of methodsOf(service)) {
         const handler = impl[info.method];
+        // Method kinds may take a handler object (e.g. streams: { authorize, handler }).
+        if (typeof handler === 'object' && handler !== null) {
+          core.register({ ...info, handler: handler as (...args: never[]) => unknown });
+          continue;
+        }
         if (typeof handler !== 'function') throw new TypeError(`${info.path} has no handler`);
         core.register({
           ...info,

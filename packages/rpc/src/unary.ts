@@ -231,7 +231,12 @@ function invoke(
   }
 }
 
-function admit(core: ServerCore, call: ServerCall, impl: UnaryHandler<unknown, unknown>, message: unknown): void {
+function admit(
+  core: ServerCore,
+  call: ServerCall,
+  impl: UnaryHandler<unknown, unknown>,
+  message: unknown,
+): void {
   let verdict: void | Promise<void>;
   try {
     verdict = core.authorizeCall(call, message);

@@ -152,13 +152,16 @@ class ClientStream implements CallHandler {
   onEnvelope(env: Envelope, call: ClientCall, size: number): void {
     switch (env[1]) {
       case Kind.DATA: {
-        if (!this.inbox)
-          return this.#protocolError(call, 'DATA on a stream that sends none to the client');
+        if (!this.inbox) {
+          this.#protocolError(call, 'DATA on a stream that sends none to the client');
+          return;
+        }
         let value: unknown;
         try {
           value = check(this.info.descriptor.output, env[3], Code.INTERNAL, 'stream message');
         } catch (e) {
-          return this.#fail(call, e as RpcError, true);
+          this.#fail(call, e as RpcError, true);
+          return;
         }
         if (value instanceof Promise)
           value.catch((e: unknown) => this.#fail(call, RpcError.from(e), true));
@@ -185,7 +188,8 @@ class ClientStream implements CallHandler {
         try {
           value = check(this.info.descriptor.output, env[4], Code.INTERNAL, 'response');
         } catch (e) {
-          return this.#fail(call, e as RpcError, true);
+          this.#fail(call, e as RpcError, true);
+          return;
         }
         this.result.resolve(value);
         this.#finish(call);
@@ -374,7 +378,6 @@ function lazyMessages(response: Promise<ClientResponse>): AsyncIterable<unknown>
 // ---------------------------------------------------------------- server side
 
 type AnyHandler = (...args: unknown[]) => unknown;
-type HandlerEntry = AnyHandler | { authorize?: AnyHandler; handler: AnyHandler };
 
 function split(entry: unknown): { authorize: AnyHandler | undefined; handler: AnyHandler } {
   if (typeof entry === 'function') return { authorize: undefined, handler: entry as AnyHandler };
@@ -510,17 +513,20 @@ function route(call: ServerCall, inbox: Inbox<unknown> | undefined): CreditGate 
         gate.grant(Number(env[3]) || 0, Number(env[4]) || 0);
         return;
       case Kind.DATA: {
-        if (!inbox)
-          return call.abandon(
+        if (!inbox) {
+          call.abandon(
             new RpcError(Code.INVALID_ARGUMENT, 'DATA on a stream that takes none'),
             true,
           );
+          return;
+        }
         let value: unknown;
         try {
           value = check(chunkSchema, env[3], Code.INVALID_ARGUMENT, 'stream message');
         } catch (e) {
           inbox.fail(e);
-          return call.abandon(e as RpcError, true);
+          call.abandon(e as RpcError, true);
+          return;
         }
         if (value instanceof Promise) {
           value.catch((e: unknown) => {

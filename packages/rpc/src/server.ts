@@ -37,8 +37,14 @@ export interface CloseOptions {
 export interface Server {
   /** Serves `service` with `implementation` (type-checked against the contract). Chainable. */
   add<S extends ServiceDescriptor>(service: S, implementation: ServiceImplementation<S>): Server;
-  /** Binds to endpoints (`tcp://127.0.0.1:0` picks a free port) and resolves with the real ones. */
-  listen(...endpoints: string[]): Promise<string[]>;
+  /**
+   * Binds to endpoints (`tcp://127.0.0.1:0` picks a free port) and resolves
+   * with the real ones, one per argument (a tuple, so `const [e] = await
+   * server.listen(...)` is a `string`).
+   */
+  listen<const E extends readonly string[]>(
+    ...endpoints: E
+  ): Promise<{ -readonly [K in keyof E]: string }>;
   /** Endpoints bound so far. */
   readonly endpoints: readonly string[];
   /** Sets what the health service reports (`DRAINING` is set by `close`). */
@@ -92,7 +98,7 @@ export function createServer(options: ServerOptions = {}): Server {
     async listen(...endpoints) {
       const bound: string[] = [];
       for (const endpoint of endpoints) bound.push(await core.transport.listen(endpoint));
-      return bound;
+      return bound as never;
     },
     get endpoints() {
       return core.transport.endpoints;

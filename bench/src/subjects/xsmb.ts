@@ -1,0 +1,67 @@
+/** xSMB: @xsmb/rpc unary calls and @xsmb/stream streams over the ZeroMQ transport. */
+import { createClient, createServer, defineService, unary } from '@xsmb/rpc';
+import { clientStream, serverStream } from '@xsmb/stream';
+import type { BenchMessage, StreamRequest, UploadSummary } from '../payload.js';
+import type { BenchHandlers, OnMessage, Subject } from '../types.js';
+
+const Bench = defineService('bench.Bench', {
+  echo: unary<BenchMessage, BenchMessage>(),
+  stream: serverStream<StreamRequest, BenchMessage>(),
+  upload: clientStream<null, BenchMessage, UploadSummary>(),
+});
+
+const rpc = {
+  async serve(h: BenchHandlers) {
+    const server = createServer();
+    server.add(Bench, {
+      echo: (req) => h.echo(req),
+      async *stream(req) {
+        for (let i = 0; i < req.count; i++) yield h.streamMessage(i);
+      },
+      async upload(_open, chunks) {
+        const sink = h.openUpload();
+        for await (const c of chunks) sink.push(c);
+        return sink.finish();
+      },
+    });
+    const [endpoint] = await server.listen('tcp://127.0.0.1:0');
+    return { endpoint, close: () => server.close({ graceMs: 1000 }) };
+  },
+  async connect(endpoint: string, options: { maxInFlight: number }) {
+    const client = createClient(Bench, {
+      endpoints: [endpoint],
+      maxInFlight: Math.max(1024, options.maxInFlight),
+      timeoutMs: 600_000,
+      waitForReady: true,
+    });
+    return {
+      unary: (req: BenchMessage) => client.echo(req),
+      async serverStream(count: number, onMessage: OnMessage) {
+        for await (const m of client.stream({ count })) {
+          const wait = onMessage(m);
+          if (wait) await wait;
+        }
+      },
+      clientStream() {
+        const up = client.upload(null);
+        return { send: (m: BenchMessage) => up.send(m), finish: () => up.close() };
+      },
+      close: () => client.close(),
+    };
+  },
+};
+
+/** xSMB subject. */
+export const subject: Subject = {
+  name: 'xsmb',
+  kind: 'xsmb',
+  description:
+    '@xsmb/rpc + @xsmb/stream over @xsmb/transport (ZeroMQ DEALER/ROUTER, bursting, credit flow control)',
+  workloads: {
+    'unary-latency': rpc,
+    'unary-throughput': rpc,
+    's2c-stream': rpc,
+    'c2s-stream': rpc,
+    'stream-memory': rpc,
+  },
+};

@@ -1,0 +1,60 @@
+/** Pieces shared by the workloads: the RPC server half and common rows. */
+import { createBenchHandlers } from '../harness/handlers.js';
+import type { RpcServerImpl } from '../types.js';
+import type { CellReports, MetricSpec, ServerHalf } from './workload.js';
+
+/** Server half of every RPC workload: `serve()` with the shared handlers. */
+export async function rpcServerHalf(impl: RpcServerImpl): Promise<ServerHalf> {
+  const served = await impl.serve(createBenchHandlers());
+  return { endpoint: served.endpoint, close: () => served.close() };
+}
+
+const round1 = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(1));
+
+/** Row: CPU time of client + server per operation, with the split. */
+export function cpuMetric(per: string): MetricSpec {
+  return {
+    key: 'cpuUsPerOp',
+    label: `CPU µs/${per} (client+server)`,
+    better: 'lower',
+    digits: 1,
+    detail: (m) => ` (${round1(m.cpuClientUsPerOp)}+${round1(m.cpuServerUsPerOp)})`,
+  };
+}
+
+/** Row: operations per second measured by the client. */
+export function rateMetric(label: string): MetricSpec {
+  return { key: 'opsPerSec', label, better: 'higher' };
+}
+
+/**
+ * Figures every cell gets from the two reports: rate, CPU per operation,
+ * memory peaks. Workload-specific values are merged on top.
+ */
+export function commonMetrics({ client, server }: CellReports): Record<string, number> {
+  const ops = client.ops;
+  const perOp = (us: number) => (ops > 0 ? us / ops : Number.NaN);
+  const clientCpu = client.cpuUserUs + client.cpuSystemUs;
+  const serverCpu = server.cpuUserUs + server.cpuSystemUs;
+  return {
+    ops,
+    elapsedMs: client.elapsedMs,
+    opsPerSec: client.elapsedMs > 0 ? (ops * 1000) / client.elapsedMs : Number.NaN,
+    cpuUsPerOp: perOp(clientCpu + serverCpu),
+    cpuClientUsPerOp: perOp(clientCpu),
+    cpuServerUsPerOp: perOp(serverCpu),
+    clientCpuUtil: client.elapsedMs > 0 ? clientCpu / 1000 / client.elapsedMs : Number.NaN,
+    serverCpuUtil: server.elapsedMs > 0 ? serverCpu / 1000 / server.elapsedMs : Number.NaN,
+    clientRssStartMiB: client.rssStartMiB,
+    clientPeakRssMiB: client.peakRssMiB,
+    clientPeakHeapMiB: client.peakHeapMiB,
+    clientPeakExternalMiB: client.peakExternalMiB,
+    serverRssStartMiB: server.rssStartMiB,
+    serverPeakRssMiB: server.peakRssMiB,
+    serverPeakHeapMiB: server.peakHeapMiB,
+    serverPeakExternalMiB: server.peakExternalMiB,
+  };
+}
+
+/** Loop guard: how often to consult the clock in a tight loop (a power of two minus one). */
+export const CLOCK_MASK = 63;

@@ -483,6 +483,26 @@ describe('rpc unary', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
+  it('cancels the handlers of a client that disconnects', async () => {
+    const log: string[] = [];
+    const net = createMemoryNetwork();
+    const server = createServer({ transport: net.server() });
+    server.add(Greeter, greeterImpl(log));
+    const [endpoint] = await server.listen('memory://*');
+    const client = createClient(Greeter, {
+      endpoints: [endpoint],
+      transport: (e) => net.client(e),
+    });
+    fx = { net, servers: [server], clients: [client] };
+    const call = client.slow({ ms: 60_000 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    await until(() => log.includes('slow:start'));
+    net.faults.disconnect(endpoint, { reconnect: false });
+    await until(() => log.includes('slow:aborted:14'));
+    expect(((await call) as RpcError).code).toBe(Code.UNAVAILABLE);
+    await until(() => server.stats().active === 0);
+    expect(server.stats().peerLost).toBe(1);
+  });
+
   it('fails fast with UNAVAILABLE when no endpoint is up, or waits until the deadline with waitForReady', async () => {
     const net = createMemoryNetwork();
     const client = createClient(Greeter, {

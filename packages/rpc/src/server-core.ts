@@ -87,6 +87,8 @@ export interface ServerStats {
   protocolErrors: number;
   /** Answers that could not be sent (client gone). */
   sendFailures: number;
+  /** Calls cancelled because their client disconnected. */
+  peerLost: number;
   /** Listener exceptions swallowed. */
   listenerErrors: number;
 }
@@ -285,6 +287,7 @@ export class ServerCore {
     cancelled: 0,
     protocolErrors: 0,
     sendFailures: 0,
+    peerLost: 0,
   };
 
   constructor(options: ServerCoreOptions) {
@@ -297,6 +300,12 @@ export class ServerCore {
     this.#maxQueued = options.maxQueuedCalls ?? 4096;
     this.#retryAfter = String(options.retryAfterMs ?? 50);
     this.#expose = options.exposeInternalErrors ?? false;
+    // A client that went away (process died, network dropped, heartbeat
+    // timed out) will never read an answer: stop its calls now rather than at
+    // their deadlines.
+    this.transport.on('disconnected', (e) => {
+      if (e.peer !== undefined) this.#peerGone(e.peer);
+    });
     void this.#read();
   }
 
@@ -450,6 +459,17 @@ export class ServerCore {
             : undefined,
       message: kind === Kind.REQUEST ? call.payload : kind === Kind.DATA ? env[3] : undefined,
     });
+  }
+
+  #peerGone(peer: PeerId): void {
+    this.#peers.delete(peer);
+    const calls = this.#active.get(peer);
+    if (!calls) return;
+    const error = new RpcError(Code.UNAVAILABLE, 'the client disconnected');
+    for (const call of [...calls.values()]) {
+      this.#stats.peerLost++;
+      call.abandon(error);
+    }
   }
 
   #activeCall(peer: PeerId, id: number): ServerCall | undefined {

@@ -324,6 +324,40 @@ describe('client streams', () => {
     expect(received).toEqual([...Array(10).keys()]);
   });
 
+  it('the server handler sees UNAVAILABLE when the client goes away mid-stream', async () => {
+    const net = createMemoryNetwork();
+    const Up = defineService('test.Up', { take: clientStream<null, number, number>() });
+    const outcome: string[] = [];
+    const server = createServer({ transport: net.server() });
+    server.add(Up, {
+      async take(_, chunks) {
+        let n = 0;
+        try {
+          for await (const _c of chunks) n++;
+          outcome.push('ended');
+        } catch (e) {
+          outcome.push(`failed:${(e as RpcError).code}:${n}`);
+          throw e;
+        }
+        return n;
+      },
+    });
+    const [endpoint] = await server.listen('memory://*');
+    const client = createClient(Up, { endpoints: [endpoint], transport: (e) => net.client(e) });
+    cleanups.push(
+      () => server.close({ graceMs: 0 }),
+      () => client.close(),
+    );
+    const up = client.take(null);
+    for (let i = 0; i < 3; i++) await up.send(i);
+    await until(() => server.stats().active === 1);
+    net.faults.disconnect(endpoint, { reconnect: false });
+    await expect(up.result).rejects.toMatchObject({ code: Code.UNAVAILABLE });
+    await until(() => outcome.length === 1);
+    expect(outcome[0]).toMatch(/^failed:14:/);
+    await until(() => server.stats().active === 0);
+  });
+
   it('cancel() rejects pending sends and the result with CANCELLED', async () => {
     const { client } = await setup();
     const up = client.sum({ name: 'c' });

@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { type Codec, createMsgpackCodec, validate } from '@xsmb/codec';
+import {
+  createPublisherTransport,
+  type PublisherTransport,
+  type PublisherTransportOptions,
+  type SlowSubscriberPolicy,
+  type TransportStats,
+} from '@xsmb/transport';
+import { encodeEnvelope, PUBLISHER_ID_BYTES } from './envelope.js';
+import { Listeners, type PubSubListener } from './listeners.js';
+import { checkMetadata, EMPTY_METADATA, isEmptyMetadata, type Metadata } from './metadata.js';
+import { PubSubError } from './pubsub-error.js';
+import type { Topic } from './topic.js';
+import { encodeTopicFrame } from './topic-frame.js';
+
+/** Default of the transport's `maxMessageBytes`, mirrored so the codec refuses first. */
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Options of {@link createPublisher}. All optional. */
+export interface PublisherOptions {
+  /**
+   * What happens when a subscriber is too slow and its queue (the
+   * transport's `sendHighWaterMark`, in ZeroMQ messages) is full:
+   * - `'drop'`: the message is dropped for every subscriber it matches,
+   *   counted in `stats().dropped`; subscribers count it as a gap.
+   * - `'block'`: publishing waits (the send queue fills, then `publish`
+   *   waits) until the slowest subscriber has room: lossless, at its pace.
+   * Only applies to the default transport.
+   * @default 'drop'
+   */
+  slowSubscriber?: SlowSubscriberPolicy;
+  /**
+   * Options of the default ZeroMQ transport (an XPUB): queue depth, high-water
+   * marks, burst limits, heartbeats, CURVE, `maxMessageBytes` (16 MiB).
+   * Default: the transport's defaults.
+   */
+  transportOptions?: Omit<PublisherTransportOptions, 'slowSubscriber'>;
+  /** A ready-made transport instead of the default one (tests, custom sockets). */
+  transport?: PublisherTransport;
+  /**
+   * The codec envelopes are written with. It must write standard MessagePack
+   * (other languages read it). Default: `createMsgpackCodec({ maxBytes })`
+   * with `maxBytes` = the transport's `maxMessageBytes`, so an oversize
+   * value is refused before it gets a sequence number.
+   */
+  codec?: Codec;
+  /** Observe-only hooks (`onPublish`); see {@link PubSubListener}. Default: none. */
+  listeners?: readonly PubSubListener[];
+}
+
+/** Options of {@link Publisher.publish}. */
+export interface PublishOptions {
+  /**
+   * The key (sub-topic), e.g. a symbol or a region: subscribers can filter
+   * on a prefix of it. Any string up to 1024 bytes of UTF-8; `''` is the
+   * same as no key. Default: none.
+   */
+  key?: string;
+  /**
+   * Metadata sent with the message (e.g. `traceparent`): keys match
+   * `^[a-z0-9][a-z0-9._-]*$`, values are strings or bytes. Default: none.
+   */
+  metadata?: Metadata;
+}
+
+/** Options of {@link Publisher.waitForSubscribers}. */
+export interface WaitForSubscribersOptions {
+  /** Give up after this many ms, rejecting with `TIMEOUT`. Default: wait until closed. */
+  timeoutMs?: number;
+  /**
+   * Count only subscriptions that would receive a message published on this
+   * topic (with `key`). Default: count every subscription.
+   */
+  topic?: Topic<unknown, unknown> | string;
+  /** With `topic`: the key of that message. Default: no key. */
+  key?: string;
+}
+
+/** Counters of a publisher. */
+export interface PublisherStats {
+  /** Messages accepted by `publish`. */
+  published: number;
+  /** Messages dropped at a subscriber's high-water mark (`slowSubscriber: 'drop'`) or at close. */
+  dropped: number;
+  /** Messages queued in the transport, not yet handed to ZeroMQ. */
+  queueDepth: number;
+  /** Distinct (topic, key) streams this publisher has numbered. */
+  streams: number;
+  /** Exceptions thrown by listeners (swallowed). */
+  listenerErrors: number;
+  /** The transport's own counters (ZeroMQ messages, bursts, drops). */
+  transport: TransportStats;
+}
+
+/** Summary of the subscriptions a publisher sees (from XPUB notifications). */
+export interface SubscriptionInfo {
+  /**
+   * The topic. For a raw subscription that stops inside a topic name (not
+   * made by an xSMB subscriber), the raw prefix: `''` for everything.
+   */
+  readonly topic: string;
+  /** The key prefix: `''` for every key; `undefined` for a raw subscription (see `topic`). */
+  readonly keyPrefix: string | undefined;
+  /** Subscriber sockets holding this subscription (through a broker: distinct subscriptions). */
+  readonly count: number;
+}
+
+/** A publisher: bind or connect, then publish typed messages on topics. */
+export interface Publisher {
+  /** This publisher instance's id (16 hex digits), random per instance. */
+  readonly id: string;
+  /**
+   * Binds to endpoints (`tcp://127.0.0.1:0` picks a free port) and resolves
+   * with the real ones.
+   */
+  listen(...endpoints: string[]): Promise<string[]>;
+  /** Connects to a broker's frontend (`createBroker`) instead of binding. */
+  connect(endpoint: string): void;
+  /** Endpoints bound so far. */
+  readonly endpoints: readonly string[];
+  /**
+   * Publishes one message: numbered, encoded once, queued. Resolves when it
+   * is queued locally (not delivered: pub/sub is at-most-once); with
+   * `slowSubscriber: 'block'` and a full queue it waits for room. Messages
+   * published in the same tick on the same topic and key travel as one
+   * ZeroMQ message. Rejects with `PubSubError` (`INVALID_ARGUMENT`,
+   * `TOO_LARGE`, `QUEUE_FULL`, `CLOSED`).
+   */
+  publish<I, O>(topic: Topic<I, O>, value: NoInfer<I>, options?: PublishOptions): Promise<void>;
+  /**
+   * Resolves once at least `count` subscriptions (matching `topic` and `key`
+   * when given) have reached this publisher. Use it before publishing to
+   * avoid the slow-joiner loss. Rejects with `TIMEOUT` or `CLOSED`.
+   */
+  waitForSubscribers(count: number, options?: WaitForSubscribersOptions): Promise<void>;
+  /** The subscriptions seen right now. */
+  subscriptions(): SubscriptionInfo[];
+  /** A snapshot of the counters. */
+  stats(): PublisherStats;
+  /**
+   * Flushes what is queued (bounded by the transport's `closeTimeoutMs`) and
+   * closes the socket. Idempotent.
+   */
+  close(): Promise<void>;
+  /** True once `close()` was called. */
+  readonly closed: boolean;
+}
+
+/** The per-(topic, key) numbering and the cached topic frame. */
+interface Stream {
+  readonly frame: Buffer;
+  seq: number;
+}
+
+/** Streams of one topic: the keyless one and one per key. */
+interface TopicStreams {
+  plain: Stream | undefined;
+  readonly byKey: Map<string, Stream>;
+}
+
+function rejectWith(code: PubSubError['code'], message: string, cause?: unknown): Promise<never> {
+  return Promise.reject(
+    new PubSubError(code, message, cause === undefined ? undefined : { cause }),
+  );
+}
+
+function toPubSubError(error: unknown): never {
+  throw PubSubError.from(error);
+}
+
+class PublisherImpl implements Publisher {
+  readonly id: string;
+  private readonly idBytes: Buffer;
+  private readonly transport: PublisherTransport;
+  private readonly codec: Codec;
+  private readonly listeners: Listeners;
+  private readonly topics = new Map<string, TopicStreams>();
+  private streamCount = 0;
+  private published = 0;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: PublisherOptions) {
+    this.idBytes = randomBytes(PUBLISHER_ID_BYTES);
+    this.id = this.idBytes.toString('hex');
+    this.transport =
+      options.transport ??
+      createPublisherTransport({
+        ...options.transportOptions,
+        slowSubscriber: options.slowSubscriber ?? 'drop',
+      });
+    this.codec =
+      options.codec ??
+      createMsgpackCodec({
+        maxBytes: options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      });
+    this.listeners = new Listeners(options.listeners);
+  }
+
+  get endpoints(): readonly string[] {
+    return this.transport.endpoints;
+  }
+
+  get closed(): boolean {
+    return this.closePromise !== undefined;
+  }
+
+  async listen(...endpoints: string[]): Promise<string[]> {
+    if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
+    const bound: string[] = [];
+    try {
+      for (const endpoint of endpoints) bound.push(await this.transport.listen(endpoint));
+    } catch (error) {
+      throw PubSubError.from(error);
+    }
+    return bound;
+  }
+
+  connect(endpoint: string): void {
+    if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
+    try {
+      this.transport.connect(endpoint);
+    } catch (error) {
+      throw PubSubError.from(error);
+    }
+  }
+
+  publish<I, O>(topic: Topic<I, O>, value: NoInfer<I>, options?: PublishOptions): Promise<void> {
+    if (this.closePromise !== undefined) return rejectWith('CLOSED', 'publisher is closed');
+    const key = options?.key;
+    let metadata = options?.metadata;
+    let stream: Stream;
+    try {
+      stream = this.stream(topic.name, key);
+    } catch (error) {
+      return rejectWith('INVALID_ARGUMENT', (error as Error).message, error);
+    }
+    if (metadata !== undefined) {
+      const problem = checkMetadata(metadata);
+      if (problem !== undefined) return rejectWith('INVALID_ARGUMENT', problem);
+      if (isEmptyMetadata(metadata)) metadata = undefined;
+    }
+    if (topic.validateOnPublish && topic.schema !== undefined) {
+      try {
+        const result = validate(topic.schema, value);
+        if (result instanceof Promise) {
+          result.catch(() => {});
+          return rejectWith(
+            'INVALID_ARGUMENT',
+            `topic ${topic.name}: validateOnPublish needs a synchronous schema`,
+          );
+        }
+      } catch (error) {
+        return rejectWith('INVALID_ARGUMENT', (error as Error).message, error);
+      }
+    }
+    const seq = stream.seq + 1;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeEnvelope(this.codec, this.idBytes, seq, metadata, value);
+    } catch (error) {
+      return Promise.reject(PubSubError.from(error, 'INVALID_ARGUMENT'));
+    }
+    // Numbered only once encoded: a value that cannot be sent leaves no gap.
+    stream.seq = seq;
+    this.published++;
+    const queued = this.transport.publish(stream.frame, bytes);
+    if (this.listeners.hasPublish) {
+      this.listeners.publish({
+        topic: topic.name,
+        key: key === '' ? undefined : key,
+        seq,
+        publisher: this.id,
+        metadata: metadata ?? EMPTY_METADATA,
+        bytes: bytes.length,
+      });
+    }
+    return queued.then(undefined, toPubSubError);
+  }
+
+  private stream(topic: string, key: string | undefined): Stream {
+    let streams = this.topics.get(topic);
+    if (streams === undefined) {
+      streams = { plain: undefined, byKey: new Map() };
+      // Checks the name before anything is stored for it.
+      const frame = encodeTopicFrame(topic, undefined);
+      streams.plain = { frame, seq: 0 };
+      this.topics.set(topic, streams);
+      this.streamCount++;
+    }
+    if (key === undefined || key === '') return streams.plain!;
+    let stream = streams.byKey.get(key);
+    if (stream === undefined) {
+      stream = { frame: encodeTopicFrame(topic, key), seq: 0 };
+      streams.byKey.set(key, stream);
+      this.streamCount++;
+    }
+    return stream;
+  }
+
+  waitForSubscribers(count: number, options: WaitForSubscribersOptions = {}): Promise<void> {
+    if (this.closed) return rejectWith('CLOSED', 'publisher is closed');
+    if (!Number.isInteger(count) || count < 0) {
+      return rejectWith('INVALID_ARGUMENT', `count must be an integer >= 0, got ${String(count)}`);
+    }
+    const wait: { topic?: Uint8Array; timeoutMs?: number } = {};
+    if (options.timeoutMs !== undefined) wait.timeoutMs = options.timeoutMs;
+    if (options.topic !== undefined) {
+      const name = typeof options.topic === 'string' ? options.topic : options.topic.name;
+      try {
+        wait.topic = encodeTopicFrame(name, options.key);
+      } catch (error) {
+        return rejectWith('INVALID_ARGUMENT', (error as Error).message, error);
+      }
+    }
+    return this.transport.waitForSubscribers(count, wait).then(undefined, toPubSubError);
+  }
+
+  subscriptions(): SubscriptionInfo[] {
+    const out: SubscriptionInfo[] = [];
+    for (const [prefix, count] of this.transport.subscriptions()) {
+      const text = Buffer.from(prefix, 'latin1').toString('utf8');
+      const nul = text.indexOf('\0');
+      out.push(
+        nul < 0
+          ? { topic: text, keyPrefix: undefined, count }
+          : { topic: text.slice(0, nul), keyPrefix: text.slice(nul + 1), count },
+      );
+    }
+    return out;
+  }
+
+  stats(): PublisherStats {
+    const transport = this.transport.stats();
+    return {
+      published: this.published,
+      dropped: transport.drops,
+      queueDepth: transport.queueDepth,
+      streams: this.streamCount,
+      listenerErrors: this.listeners.errors,
+      transport,
+    };
+  }
+
+  close(): Promise<void> {
+    this.closePromise ??= this.transport.close().then(undefined, toPubSubError);
+    return this.closePromise;
+  }
+}
+
+/**
+ * Creates a publisher. Bind it with `listen` (subscribers connect to it) or
+ * `connect` it to a broker's frontend.
+ *
+ * @example
+ * const pub = createPublisher({ slowSubscriber: 'drop' });
+ * const [endpoint] = await pub.listen('tcp://127.0.0.1:0');
+ * await pub.waitForSubscribers(1, { timeoutMs: 2000 });
+ * await pub.publish(Prices, { sym: 'AAPL', px: 1 }, { key: 'AAPL' });
+ */
+export function createPublisher(options: PublisherOptions = {}): Publisher {
+  return new PublisherImpl(options);
+}

@@ -112,9 +112,12 @@ export interface Publisher {
   readonly id: string;
   /**
    * Binds to endpoints (`tcp://127.0.0.1:0` picks a free port) and resolves
-   * with the real ones.
+   * with the real ones, one per argument (a tuple, so `const [e] = await
+   * pub.listen(...)` is a `string`).
    */
-  listen(...endpoints: string[]): Promise<string[]>;
+  listen<const E extends readonly string[]>(
+    ...endpoints: E
+  ): Promise<{ -readonly [K in keyof E]: string }>;
   /** Connects to a broker's frontend (`createBroker`) instead of binding. */
   connect(endpoint: string): void;
   /** Endpoints bound so far. */
@@ -205,7 +208,9 @@ class PublisherImpl implements Publisher {
     return this.closePromise !== undefined;
   }
 
-  async listen(...endpoints: string[]): Promise<string[]> {
+  async listen<const E extends readonly string[]>(
+    ...endpoints: E
+  ): Promise<{ -readonly [K in keyof E]: string }> {
     if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
     const bound: string[] = [];
     try {
@@ -213,7 +218,7 @@ class PublisherImpl implements Publisher {
     } catch (error) {
       throw PubSubError.from(error);
     }
-    return bound;
+    return bound as { -readonly [K in keyof E]: string };
   }
 
   connect(endpoint: string): void {

@@ -89,6 +89,8 @@ type ConnState = 'connecting' | 'ready' | 'failing';
 
 class Connection {
   state: ConnState = 'connecting';
+  /** Why the connection is failing, for error messages. */
+  reason = '';
   draining = false;
   outstanding = 0;
   readonly calls = new Set<ClientCall>();
@@ -538,7 +540,12 @@ export class ClientCore {
   }
 
   #describe(): string {
-    return this.#conns.map((c) => `${c.endpoint}: ${c.draining ? 'draining' : c.state}`).join(', ');
+    return this.#conns
+      .map(
+        (c) =>
+          `${c.endpoint}: ${c.draining ? 'draining' : c.state}${c.reason ? ` (${c.reason})` : ''}`,
+      )
+      .join(', ');
   }
 
   #watch(conn: Connection, connectTimeoutMs: number): void {
@@ -547,6 +554,7 @@ export class ClientCore {
       conn.connectTimer = undefined;
       if (conn.state === 'connecting') {
         conn.state = 'failing';
+        conn.reason = `not connected after ${connectTimeoutMs} ms`;
         this.#wakeConnWaiters();
       }
     }, connectTimeoutMs);
@@ -555,6 +563,7 @@ export class ClientCore {
       if (conn.connectTimer) clearTimeout(conn.connectTimer);
       conn.connectTimer = undefined;
       conn.state = 'ready';
+      conn.reason = '';
       conn.draining = false;
       this.#wakeConnWaiters();
     };
@@ -562,6 +571,7 @@ export class ClientCore {
     t.on('disconnected', (e) => {
       if (conn.state === 'connecting' && e.reason !== 'closed') return;
       conn.state = 'failing';
+      conn.reason = `connection lost: ${e.reason}`;
       const error = new RpcError(
         Code.UNAVAILABLE,
         `connection to ${conn.endpoint} lost (${e.reason})`,
@@ -571,6 +581,7 @@ export class ClientCore {
     });
     t.on('handshakeFailed', (e) => {
       conn.state = 'failing';
+      conn.reason = `handshake failed: ${e.reason}`;
       const error = new RpcError(
         Code.UNAVAILABLE,
         `handshake with ${conn.endpoint} failed: ${e.reason}`,

@@ -336,9 +336,19 @@ export class ServerCore {
     return this.#interceptors.length > 0;
   }
 
+  /** Composes the server interceptors around `terminal` (for terminals that capture one call's state). */
+  chain(terminal: ServerNext): ServerNext {
+    let chain = terminal;
+    for (let i = this.#interceptors.length - 1; i >= 0; i--)
+      chain = (this.#interceptors[i] as ServerInterceptor)(chain);
+    return chain;
+  }
+
   /**
    * The interceptor chain around `terminal` for one method, composed on first
-   * use and cached (interceptors are fixed for the server's life).
+   * use and cached (interceptors are fixed for the server's life). The
+   * terminal must take everything call-specific from its request (it is
+   * reused for every call of the method); otherwise use {@link chain}.
    */
   chainFor(method: RegisteredMethod, terminal: ServerNext): ServerNext {
     let chain = this.#chains.get(method);

@@ -431,9 +431,8 @@ function runChain(
   ) => Promise<{ stream: boolean; message?: unknown; messages?: AsyncIterable<unknown> }>,
 ): Promise<{ stream: boolean; message?: unknown; messages?: AsyncIterable<unknown> }> {
   if (!core.intercepted) return terminal(message);
-  return core.chainFor(call.registered, (request) => terminal(request.message))(
-    core.requestOf(call, message),
-  );
+  // Not chainFor: the terminal captures this call's inbox and credit gate.
+  return core.chain((request) => terminal(request.message))(core.requestOf(call, message));
 }
 
 /** Server → client: pulls the handler's iterable while the client's credit lasts. */

@@ -425,6 +425,25 @@ describe('interceptors and listeners on streams', () => {
     expect(seen).toContain('server:in:credit');
   });
 
+  it('each call with server interceptors gets its own context (no state shared between calls)', async () => {
+    const ids: number[] = [];
+    const passthrough: ServerInterceptor = (next) => (req) => next(req);
+    const { client } = await setup({ interceptors: [passthrough] });
+    for (let k = 0; k < 3; k++) {
+      const call = client.count({ n: 20 });
+      let got = 0;
+      for await (const _ of call) got++;
+      expect(got).toBe(20);
+      await expect(call.trailers).resolves.toEqual({ 'x-count': '20' });
+      const up = client.sum({ name: `u${k}` });
+      await up.send({ v: k });
+      await expect(up.close()).resolves.toEqual({ total: k, count: 1 });
+      await expect(up.trailers).resolves.toEqual({ 'x-name': `u${k}` });
+      ids.push(k);
+    }
+    expect(ids).toEqual([0, 1, 2]);
+  });
+
   it('a short-circuiting client interceptor answers without the network', async () => {
     const cached: ClientInterceptor = () => async () => ({
       stream: true,

@@ -1,8 +1,9 @@
-/** xSMB: @xsmb/rpc unary calls and @xsmb/stream streams over the ZeroMQ transport. */
+/** xSMB: @xsmb/rpc unary calls, @xsmb/stream streams and @xsmb/pubsub topics over the ZeroMQ transport. */
+import { createPublisher, createSubscriber, defineTopic } from '@xsmb/pubsub';
 import { createClient, createServer, defineService, unary } from '@xsmb/rpc';
 import { clientStream, serverStream } from '@xsmb/stream';
-import type { BenchMessage, StreamRequest, UploadSummary } from '../payload.js';
-import type { BenchHandlers, OnMessage, Subject } from '../types.js';
+import type { BenchMessage, PubMessage, StreamRequest, UploadSummary } from '../payload.js';
+import type { BenchHandlers, OnMessage, PubSubImpl, Subject } from '../types.js';
 
 const Bench = defineService('bench.Bench', {
   echo: unary<BenchMessage, BenchMessage>(),
@@ -51,6 +52,36 @@ const rpc = {
   },
 };
 
+const Ticks = defineTopic<PubMessage>('bench');
+
+const pubsub: PubSubImpl = {
+  async publisher() {
+    // 'drop' at the high-water mark, like the raw PUB sockets it is compared with.
+    const pub = createPublisher({ slowSubscriber: 'drop' });
+    const [endpoint] = await pub.listen('tcp://127.0.0.1:0');
+    return {
+      endpoint,
+      waitForSubscribers: (n: number, timeoutMs: number) =>
+        pub.waitForSubscribers(n, { timeoutMs }),
+      publish: (m: PubMessage) => pub.publish(Ticks, m),
+      flush: async () => {},
+      close: () => pub.close(),
+    };
+  },
+  async subscriber(endpoint: string, onMessage: OnMessage) {
+    const sub = createSubscriber({ endpoints: [endpoint] });
+    const feed = sub.subscribe(Ticks);
+    await sub.ready({ timeoutMs: 5000 });
+    void (async () => {
+      for await (const m of feed) {
+        const wait = onMessage(m.value);
+        if (wait) await wait;
+      }
+    })();
+    return { close: () => sub.close() };
+  },
+};
+
 /** xSMB subject. */
 export const subject: Subject = {
   name: 'xsmb',
@@ -63,5 +94,6 @@ export const subject: Subject = {
     's2c-stream': rpc,
     'c2s-stream': rpc,
     'stream-memory': rpc,
+    pubsub,
   },
 };

@@ -3,9 +3,59 @@
  * ZeroMQ sockets behind narrow interfaces: bursting, bounded queues,
  * heartbeats, CURVE and ZAP allow-lists, size limits. The only xSMB package
  * that imports `zeromq`.
+ *
+ * For end users and the layers above: the interfaces (`types.ts`), the
+ * factories `createClientTransport`, `createServerTransport`,
+ * `createPublisherTransport`, `createSubscriberTransport`, `createBroker`,
+ * `TransportError`, key helpers, and the in-memory transport for unit tests.
+ * For implementers of other peers and tests: the wire framing functions
+ * (docs/PROTOCOL.md, "Transport framing").
  */
 
+/** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
+export { type Broker, type BrokerOptions, type BrokerStats, createBroker } from './broker.js';
+/** Request/response client (DEALER). */
+export { type ClientTransportOptions, createClientTransport } from './client-transport.js';
+/** CURVE keys. */
+export {
+  type ClientCurveOptions,
+  type CurveKeyPair,
+  generateKeyPair,
+  type ServerCurveOptions,
+} from './curve.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
+export type { SlowSubscriberPolicy } from './fanout.js';
+/** Wire framing v1, for implementers and tests (docs/PROTOCOL.md). */
+export {
+  type DecodeResult,
+  decodeFrames,
+  encodeBurst,
+  encodeLarge,
+  TAG_BURST,
+  TAG_LARGE,
+} from './framing.js';
+// In-memory implementation of the same interfaces, for unit tests of the layers above.
+export * from './memory.js';
+/** Options shared by every ZeroMQ transport. */
+export type { BurstOptions, TransportOptions } from './options.js';
+/** Pub/sub publisher (XPUB). */
+export {
+  createPublisherTransport,
+  type PublisherTransportOptions,
+} from './publisher-transport.js';
+/** Request/response server (ROUTER). */
+export {
+  createServerTransport,
+  type ServerTransportOptions,
+  type ServerTransportStats,
+  type ZmqServerTransport,
+} from './server-transport.js';
+/** Pub/sub subscriber (SUB). */
+export {
+  createSubscriberTransport,
+  type SubscriberTransportOptions,
+} from './subscriber-transport.js';
+/** The narrow interfaces the layers above program against. */
 export type {
   ClientTransport,
   ClientTransportFactory,
@@ -21,3 +71,5 @@ export type {
   TransportListener,
   TransportStats,
 } from './types.js';
+/** Z85 (ZeroMQ RFC 32), the text form of CURVE keys. */
+export { z85Decode, z85Encode } from './z85.js';

@@ -35,9 +35,16 @@ export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protoc
 
 /** Events every transport emits. Listeners must not throw (errors are swallowed). */
 export interface TransportEvents {
-  /** A connection to (client) or from (server) a peer is up. `peer` is an address. */
+  /**
+   * A connection to (client) or from (server) a peer is up. On a client and on
+   * pub/sub sockets `peer` is the remote address; on a server it is the
+   * {@link PeerId} that `send` takes.
+   */
   connected: { readonly endpoint: string; readonly peer?: string };
-  /** A connection went away. Clients reconnect by themselves unless closed. */
+  /**
+   * A connection went away (`peer` as in `connected`). Clients reconnect by
+   * themselves unless closed.
+   */
   disconnected: {
     readonly endpoint: string;
     readonly peer?: string;
@@ -45,8 +52,14 @@ export interface TransportEvents {
   };
   /** A CURVE/ZAP handshake failed; `reason` says why in words. */
   handshakeFailed: { readonly endpoint: string; readonly reason: string; readonly code?: string };
-  /** A frame could not be parsed or broke a limit and was dropped (counted). */
-  dropped: { readonly reason: string; readonly peer?: PeerId };
+  /**
+   * Messages were dropped (counted in `drops`): a frame that could not be
+   * parsed or broke a limit, queued messages that could not be delivered
+   * (peer gone, transport closed), or pub/sub messages at the high-water mark.
+   * `count` is how many logical (or, for malformed input, ZeroMQ) messages
+   * the event covers; 1 when absent.
+   */
+  dropped: { readonly reason: string; readonly peer?: PeerId; readonly count?: number };
 }
 
 /** A listener for one {@link TransportEvents} event. */
@@ -109,7 +122,8 @@ export interface ClientTransport extends TransportBase, AsyncIterable<Uint8Array
   send(message: Uint8Array): Promise<void>;
   /**
    * Resolves when the connection is up, or rejects with `TIMEOUT` after
-   * `timeoutMs` (default: wait forever) or `CLOSED`.
+   * `timeoutMs` (default: wait forever), `CLOSED`, or `HANDSHAKE` when the
+   * server refused this client's key (no retry will follow).
    */
   ready(options?: { timeoutMs?: number }): Promise<void>;
 }

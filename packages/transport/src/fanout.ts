@@ -1,0 +1,142 @@
+/**
+ * Sending on an XPUB (publisher and broker) under a slow-subscriber policy,
+ * and the bookkeeping of XPUB subscription notifications.
+ */
+
+import type { XPublisher } from 'zeromq';
+import { TransportError } from './errors.js';
+import { delay, errnoCode } from './socket-options.js';
+
+/**
+ * What a publisher does when a subscriber's queue (ZMQ_SNDHWM) is full.
+ * - `'drop'`: the ZeroMQ message is dropped, counted in `drops` and reported
+ *   through the `dropped` event. With ZMQ_XPUB_NODROP a full subscriber makes
+ *   libzmq refuse the message for every subscriber it matches, so the
+ *   publisher knows exactly what it dropped.
+ * - `'block'`: the send is retried with a backoff (1 ms doubling to 50 ms)
+ *   until it fits; the send queue fills and `publish` waits. Nothing is lost,
+ *   and the slowest subscriber sets the pace.
+ */
+export type SlowSubscriberPolicy = 'drop' | 'block';
+
+/** Outcome of {@link sendToSubscribers}. */
+export type FanoutResult = 'sent' | 'dropped' | 'closed';
+
+const MAX_BLOCK_BACKOFF_MS = 50;
+
+/**
+ * Sends one ZeroMQ message on an XPUB created with `noDrop: true` and
+ * `sendTimeout: 0` (so a full subscriber fails the send at once with EAGAIN).
+ */
+export async function sendToSubscribers(
+  socket: XPublisher,
+  frames: Array<Buffer | Uint8Array>,
+  policy: SlowSubscriberPolicy,
+): Promise<FanoutResult> {
+  let backoff = 0;
+  for (;;) {
+    try {
+      await socket.send(frames);
+      return 'sent';
+    } catch (error) {
+      if (socket.closed) return 'closed';
+      if (errnoCode(error) !== 'EAGAIN' || policy === 'drop') return 'dropped';
+      backoff = backoff === 0 ? 1 : Math.min(MAX_BLOCK_BACKOFF_MS, backoff * 2);
+      await delay(backoff);
+      if (socket.closed) return 'closed';
+    }
+  }
+}
+
+interface SubscriberWaiter {
+  readonly count: number;
+  readonly topic: string | undefined;
+  readonly resolve: () => void;
+  readonly reject: (error: TransportError) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Subscription counts from XPUB notifications (`0x01` + prefix to subscribe,
+ * `0x00` + prefix to unsubscribe), keyed by the prefix as a latin1 string.
+ * The XPUB must use ZMQ_XPUB_VERBOSER (`verbosity: 'allSubsUnsubs'`) so that
+ * every subscriber's (un)subscription is seen, not only the first and last.
+ */
+export class SubscriptionTable {
+  private readonly counts = new Map<string, number>();
+  private waiters: SubscriberWaiter[] = [];
+
+  /** The counts per prefix. */
+  get map(): ReadonlyMap<string, number> {
+    return this.counts;
+  }
+
+  /** Applies one XPUB notification; returns false when it was not one. */
+  apply(frame: Uint8Array): boolean {
+    if (frame.length === 0) return false;
+    const kind = frame[0];
+    if (kind !== 0 && kind !== 1) return false;
+    const prefix = Buffer.from(frame.buffer, frame.byteOffset + 1, frame.length - 1).toString(
+      'latin1',
+    );
+    const n = this.counts.get(prefix) ?? 0;
+    if (kind === 1) this.counts.set(prefix, n + 1);
+    else if (n <= 1) this.counts.delete(prefix);
+    else this.counts.set(prefix, n - 1);
+    if (kind === 1 && this.waiters.length > 0) this.check();
+    return true;
+  }
+
+  /** Subscriptions that deliver `topic` (every subscription when undefined). */
+  matching(topic: string | undefined): number {
+    let total = 0;
+    for (const [prefix, n] of this.counts) {
+      if (topic === undefined || topic.startsWith(prefix)) total += n;
+    }
+    return total;
+  }
+
+  /** Resolves once `count` subscriptions match `topic`; see `PublisherTransport.waitForSubscribers`. */
+  wait(count: number, topic: Uint8Array | undefined, timeoutMs: number | undefined): Promise<void> {
+    const key = topic === undefined ? undefined : Buffer.from(topic).toString('latin1');
+    if (this.matching(key) >= count) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: SubscriberWaiter = { count, topic: key, resolve, reject, timer: undefined };
+      if (timeoutMs !== undefined) {
+        waiter.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(
+            new TransportError(
+              'TIMEOUT',
+              `${this.matching(key)} of ${count} subscribers after ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Fails every waiter (the socket closed). */
+  fail(error: TransportError): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.reject(error);
+    }
+  }
+
+  private check(): void {
+    const still: SubscriberWaiter[] = [];
+    for (const w of this.waiters) {
+      if (this.matching(w.topic) >= w.count) {
+        clearTimeout(w.timer);
+        w.resolve();
+      } else {
+        still.push(w);
+      }
+    }
+    this.waiters = still;
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * The publishing side of pub/sub: an XPUB (so subscriptions are visible),
+ * bound for subscribers or connected to a broker's XSUB side.
+ */
+
+import { XPublisher } from 'zeromq';
+import {
+  type FanoutResult,
+  type SlowSubscriberPolicy,
+  SubscriptionTable,
+  sendToSubscribers,
+} from './fanout.js';
+import { LARGE_TAG_FRAME, planBurst, writeBurst } from './framing.js';
+import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import {
+  boundEndpoint,
+  closedError,
+  commonSocketOptions,
+  endpointError,
+  normalizeBindEndpoint,
+  queueFullError,
+  tooLargeError,
+} from './socket-options.js';
+import { observe, RESOLVED, TransportCore } from './transport-core.js';
+import type { PublisherTransport } from './types.js';
+
+/** Options of {@link createPublisherTransport}. `sendTimeoutMs` does not apply (XPUB never waits). */
+export interface PublisherTransportOptions extends TransportOptions {
+  /**
+   * What happens when a subscriber is too slow and its queue (ZMQ_SNDHWM,
+   * with ZMQ_XPUB_NODROP) is full: `'drop'` the message (counted) or
+   * `'block'` publishing until it fits. See {@link SlowSubscriberPolicy}.
+   * @default 'drop'
+   */
+  readonly slowSubscriber?: SlowSubscriberPolicy;
+}
+
+/** A run of messages with one topic, ready to be cut into bursts. */
+interface TopicGroup {
+  readonly topic: Uint8Array;
+  readonly items: Uint8Array[];
+  readonly start: number;
+  readonly end: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** XPUB-based {@link PublisherTransport}. */
+class ZmqPublisher extends TransportCore implements PublisherTransport {
+  private readonly socket: XPublisher;
+  private readonly opts: ResolvedOptions;
+  private readonly policy: SlowSubscriberPolicy;
+  private readonly bound: string[] = [];
+  private readonly out = new Outbox();
+  private readonly subs = new SubscriptionTable();
+  private readonly plan = { count: 0, bytes: 0 };
+  private writing = false;
+  private scheduled = false;
+  private drainWaiters: Array<() => void> = [];
+  private closePromise: Promise<void> | undefined;
+  private readonly runWriter = (): void => {
+    this.scheduled = false;
+    void this.write();
+  };
+
+  constructor(options: PublisherTransportOptions) {
+    super();
+    this.opts = resolveOptions(options);
+    const policy = options.slowSubscriber ?? 'drop';
+    if (policy !== 'drop' && policy !== 'block') {
+      throw new TypeError(`slowSubscriber must be 'drop' or 'block', got ${String(policy)}`);
+    }
+    this.policy = policy;
+    const o = this.opts;
+    this.socket = new XPublisher({
+      ...commonSocketOptions(o),
+      sendHighWaterMark: o.sendHighWaterMark,
+      receiveHighWaterMark: o.receiveHighWaterMark,
+      // A full subscriber fails the send at once (EAGAIN) instead of the
+      // silent per-subscriber drop of plain PUB: the writer then drops
+      // (counted) or backs off, per `slowSubscriber`.
+      noDrop: true,
+      sendTimeout: 0,
+    });
+    // Every subscribe and unsubscribe, also duplicates, so counts are per subscriber.
+    this.socket.verbosity = 'allSubsUnsubs';
+    observe(this.socket, {
+      handshake: (address) => this.emitter.emit('connected', { endpoint: address, peer: address }),
+      disconnect: (address) =>
+        this.emitter.emit('disconnected', {
+          endpoint: address,
+          peer: address,
+          reason: 'disconnected',
+        }),
+      handshakeFailed: (address, reason, code) =>
+        this.emitter.emit(
+          'handshakeFailed',
+          code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
+        ),
+    });
+    void this.readSubscriptions();
+  }
+
+  get endpoints(): readonly string[] {
+    return this.bound;
+  }
+
+  protected queueDepth(): number {
+    return this.out.size;
+  }
+
+  async listen(endpoint: string): Promise<string> {
+    if (this.closedFlag) throw closedError();
+    try {
+      this.socket.bindSync(normalizeBindEndpoint(endpoint));
+    } catch (cause) {
+      throw endpointError(endpoint, cause);
+    }
+    const real = boundEndpoint(endpoint, this.socket.lastEndpoint);
+    this.bound.push(real);
+    return real;
+  }
+
+  connect(endpoint: string): void {
+    if (this.closedFlag) throw closedError();
+    try {
+      this.socket.connect(endpoint);
+    } catch (cause) {
+      throw endpointError(endpoint, cause);
+    }
+  }
+
+  subscriptions(): ReadonlyMap<string, number> {
+    return new Map(this.subs.map);
+  }
+
+  waitForSubscribers(
+    count: number,
+    options: { topic?: Uint8Array; timeoutMs?: number } = {},
+  ): Promise<void> {
+    if (this.closedFlag) return Promise.reject(closedError());
+    return this.subs.wait(count, options.topic, options.timeoutMs);
+  }
+
+  private async readSubscriptions(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        const frame = frames[0];
+        if (frame !== undefined) this.subs.apply(frame);
+      }
+    } catch {
+      // Closed while a receive was pending.
+    }
+  }
+
+  publish(topic: Uint8Array, message: Uint8Array): Promise<void> {
+    if (this.closedFlag) return Promise.reject(closedError());
+    const o = this.opts;
+    if (message.length > o.maxMessageBytes) {
+      return Promise.reject(tooLargeError(message.length, o.maxMessageBytes));
+    }
+    const out = this.out;
+    if (out.size < o.sendQueueDepth && !out.hasWaiters) {
+      out.pushTopic(topic, message);
+      this.counters.messagesOut++;
+      if (!this.writing && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.runWriter);
+      }
+      return RESOLVED;
+    }
+    if (o.whenFull === 'error') return Promise.reject(queueFullError(o.sendQueueDepth));
+    return out.wait(message, topic);
+  }
+
+  /**
+   * Splits the queued window into per-topic runs, keeping each topic's order.
+   * The common case (one topic) costs one pass and no allocation of items.
+   */
+  private group(start: number, end: number): TopicGroup[] {
+    const { items, topics } = this.out;
+    const first = topics[start]!;
+    let i = start + 1;
+    while (i < end && sameBytes(topics[i]!, first)) i++;
+    if (i === end) return [{ topic: first, items, start, end }];
+    const byTopic = new Map<string, { topic: Uint8Array; items: Uint8Array[] }>();
+    const groups: Array<{ topic: Uint8Array; items: Uint8Array[] }> = [];
+    let last: { topic: Uint8Array; items: Uint8Array[] } | undefined;
+    for (let k = start; k < end; k++) {
+      const t = topics[k]!;
+      if (last === undefined || !sameBytes(t, last.topic)) {
+        const key = Buffer.from(t.buffer, t.byteOffset, t.length).toString('latin1');
+        last = byTopic.get(key);
+        if (last === undefined) {
+          last = { topic: t, items: [] };
+          byTopic.set(key, last);
+          groups.push(last);
+        }
+      }
+      last.items.push(items[k]!);
+    }
+    return groups.map((g) => ({ topic: g.topic, items: g.items, start: 0, end: g.items.length }));
+  }
+
+  private async write(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    const out = this.out;
+    const plan = this.plan;
+    const burst = this.opts.burst;
+    let first = true;
+    try {
+      outer: while (out.size > 0 && !this.socket.closed) {
+        if (!first && out.size < burst.maxMessages) {
+          // Less than a burst queued: let this turn's publishers add to it
+          // (see client-transport.ts).
+          if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(this.runWriter);
+          }
+          break;
+        }
+        first = false;
+        const start = out.head;
+        const end = out.items.length;
+        const epoch = out.epoch;
+        for (const g of this.group(start, end)) {
+          let i = g.start;
+          while (i < g.end) {
+            planBurst(g.items, i, g.end, burst, plan);
+            let frames: Array<Buffer | Uint8Array>;
+            let n: number;
+            if (plan.count === 0) {
+              frames = [g.topic, LARGE_TAG_FRAME, g.items[i]!];
+              n = 1;
+            } else {
+              n = plan.count;
+              frames = [g.topic, writeBurst(g.items, i, n, plan.bytes)];
+            }
+            const result: FanoutResult = await sendToSubscribers(this.socket, frames, this.policy);
+            if (result === 'closed' || epoch !== out.epoch) break outer;
+            if (result === 'sent') {
+              this.counters.zmqOut++;
+              if (n > 1) this.counters.bursts++;
+            } else {
+              this.drop('subscriber at its high-water mark', n);
+            }
+            i += n;
+          }
+        }
+        out.shift(end - start);
+        if (out.hasWaiters) this.counters.messagesOut += out.admit(this.opts.sendQueueDepth);
+      }
+    } finally {
+      this.writing = false;
+    }
+    if (out.size === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === undefined) {
+      this.closedFlag = true;
+      this.closePromise = this.shutdown();
+    }
+    return this.closePromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.subs.fail(closedError());
+    if (this.out.size > 0 || this.out.hasWaiters) {
+      if (!this.writing && !this.scheduled) void this.write();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.out.rejectWaiters(closedError());
+    this.drop('transport closed before the message was sent', this.out.clear());
+    this.socket.linger = this.opts.lingerMs;
+    // Closing the socket ends its Observer (see client-transport.ts).
+    this.socket.close();
+  }
+}
+
+/**
+ * Creates a publisher transport: an XPUB that binds (`listen`) for
+ * subscribers or connects to a broker. Topic first, then the burst or large
+ * frames; one burst carries one topic.
+ */
+export function createPublisherTransport(
+  options: PublisherTransportOptions = {},
+): PublisherTransport {
+  return new ZmqPublisher(options);
+}

@@ -1,0 +1,99 @@
+/**
+ * Translation of resolved transport options into zeromq.js socket options,
+ * and of zeromq.js errors into {@link TransportError}s.
+ */
+
+import { TransportError, type TransportErrorCode } from './errors.js';
+import { FRAMING_SLACK_BYTES, type ResolvedOptions } from './options.js';
+
+/** The zeromq.js socket options every transport sets at construction. */
+export interface CommonSocketOptions {
+  linger: number;
+  maxMessageSize: number;
+  reconnectInterval: number;
+  reconnectMaxInterval: number;
+  handshakeInterval: number;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+  heartbeatTimeToLive?: number;
+}
+
+/** ZMQ_HEARTBEAT_TTL is a 16-bit count of deciseconds on the wire. */
+const MAX_HEARTBEAT_TTL_MS = 6_553_500;
+
+/**
+ * Socket options common to every socket type. Passed to the constructor so
+ * they apply before any bind/connect (zeromq.js warns otherwise).
+ */
+export function commonSocketOptions(o: ResolvedOptions): CommonSocketOptions {
+  const common: CommonSocketOptions = {
+    // Finite from the start, so a transport garbage-collected without close()
+    // cannot hold the process open either.
+    linger: o.lingerMs,
+    maxMessageSize: o.maxMessageBytes + FRAMING_SLACK_BYTES,
+    reconnectInterval: o.reconnectIntervalMs,
+    reconnectMaxInterval: o.reconnectMaxIntervalMs,
+    handshakeInterval: o.handshakeTimeoutMs,
+  };
+  if (o.heartbeatIntervalMs > 0) {
+    common.heartbeatInterval = o.heartbeatIntervalMs;
+    common.heartbeatTimeout = o.heartbeatTimeoutMs;
+    common.heartbeatTimeToLive = Math.min(o.heartbeatTimeoutMs, MAX_HEARTBEAT_TTL_MS);
+  }
+  return common;
+}
+
+/** The `code` of a zeromq.js error (`EAGAIN`, `EHOSTUNREACH`, ...), if any. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+const ENDPOINT_ERRORS = new Set(['EINVAL', 'EPROTONOSUPPORT', 'ENOCOMPATPROTO', 'ENODEV']);
+
+/** Wraps a bind/connect failure. */
+export function endpointError(endpoint: string, cause: unknown): TransportError {
+  const code = errnoCode(cause);
+  const kind: TransportErrorCode =
+    code !== undefined && ENDPOINT_ERRORS.has(code) ? 'INVALID_ENDPOINT' : 'INTERNAL';
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new TransportError(kind, `cannot use endpoint ${endpoint}: ${detail}`, { cause });
+}
+
+/** A `CLOSED` error for operations on a closed transport. */
+export function closedError(what = 'transport'): TransportError {
+  return new TransportError('CLOSED', `${what} is closed`);
+}
+
+/** A `TOO_LARGE` error for a message above `maxMessageBytes`. */
+export function tooLargeError(bytes: number, max: number): TransportError {
+  return new TransportError(
+    'TOO_LARGE',
+    `message of ${bytes} bytes exceeds maxMessageBytes ${max}`,
+  );
+}
+
+/** A `QUEUE_FULL` error for `whenFull: 'error'`. */
+export function queueFullError(depth: number): TransportError {
+  return new TransportError('QUEUE_FULL', `send queue is full (${depth} messages)`);
+}
+
+/** Resolves after `ms` milliseconds; the timer does not keep the process alive. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+}
+
+/** Reads the real endpoint after a bind (port 0 or `*` become the chosen port). */
+export function boundEndpoint(requested: string, lastEndpoint: string | null): string {
+  return lastEndpoint ?? requested;
+}
+
+/** zeromq.js does not accept port 0 everywhere; `*` is the libzmq spelling of "any port". */
+export function normalizeBindEndpoint(endpoint: string): string {
+  return endpoint.startsWith('tcp://') ? endpoint.replace(/:0$/, ':*') : endpoint;
+}

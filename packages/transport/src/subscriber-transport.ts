@@ -1,0 +1,163 @@
+/**
+ * The subscribing side of pub/sub: a SUB connected to publishers or a broker.
+ */
+
+import { Subscriber } from 'zeromq';
+import { checkFrames, TAG_LARGE } from './framing.js';
+import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
+import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
+import { observe, TransportCore } from './transport-core.js';
+import type { Delivery, SubscriberTransport } from './types.js';
+
+/**
+ * Options of {@link createSubscriberTransport}. The sending options
+ * (`sendQueueDepth`, `whenFull`, `burst`, `sendTimeoutMs`, `closeTimeoutMs`)
+ * do not apply: a subscriber only receives.
+ */
+export interface SubscriberTransportOptions extends TransportOptions {
+  /** Endpoints to connect to right away; more with `connect()`. Default: none. */
+  readonly endpoints?: readonly string[];
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** SUB-based {@link SubscriberTransport}. */
+class ZmqSubscriber extends TransportCore implements SubscriberTransport {
+  private readonly socket: Subscriber;
+  private readonly opts: ResolvedOptions;
+  private frame: Buffer | null = null;
+  private frameOff = 0;
+  private frameTopic: Buffer = Buffer.alloc(0);
+  private pendingRead: Promise<IteratorResult<Delivery>> | null = null;
+
+  constructor(options: SubscriberTransportOptions) {
+    super();
+    this.opts = resolveOptions(options);
+    const o = this.opts;
+    this.socket = new Subscriber({
+      ...commonSocketOptions(o),
+      receiveHighWaterMark: o.receiveHighWaterMark,
+    });
+    observe(this.socket, {
+      handshake: (address) => this.emitter.emit('connected', { endpoint: address, peer: address }),
+      disconnect: (address) =>
+        this.emitter.emit('disconnected', {
+          endpoint: address,
+          peer: address,
+          reason: 'disconnected',
+        }),
+      handshakeFailed: (address, reason, code) =>
+        this.emitter.emit(
+          'handshakeFailed',
+          code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
+        ),
+    });
+    for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
+  }
+
+  protected queueDepth(): number {
+    return 0;
+  }
+
+  connect(endpoint: string): void {
+    if (this.closedFlag) throw closedError();
+    try {
+      this.socket.connect(endpoint);
+    } catch (cause) {
+      throw endpointError(endpoint, cause);
+    }
+  }
+
+  subscribe(prefix: Uint8Array): void {
+    if (this.closedFlag) throw closedError();
+    this.socket.subscribe(toBuffer(prefix));
+  }
+
+  unsubscribe(prefix: Uint8Array): void {
+    if (this.closedFlag) throw closedError();
+    this.socket.unsubscribe(toBuffer(prefix));
+  }
+
+  close(): Promise<void> {
+    if (!this.closedFlag) {
+      this.closedFlag = true;
+      this.socket.close();
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    return {
+      next: () => this.next(),
+      return: () => Promise.resolve(DONE),
+    };
+  }
+
+  private next(): Promise<IteratorResult<Delivery>> {
+    if (this.pendingRead !== null) return this.pendingRead.then(() => this.next());
+    const frame = this.frame;
+    if (frame !== null && !this.closedFlag) {
+      return Promise.resolve({ done: false, value: this.takeEntry(frame) });
+    }
+    if (this.socket.closed) return Promise.resolve(DONE);
+    const read = this.receive();
+    this.pendingRead = read;
+    return read.finally(() => {
+      this.pendingRead = null;
+    });
+  }
+
+  private takeEntry(frame: Buffer): Delivery {
+    const off = this.frameOff;
+    const len =
+      ((frame[off]! << 24) | (frame[off + 1]! << 16) | (frame[off + 2]! << 8) | frame[off + 3]!) >>>
+      0;
+    const end = off + 4 + len;
+    if (end >= frame.length) this.frame = null;
+    else this.frameOff = end;
+    this.counters.messagesIn++;
+    return { topic: this.frameTopic, message: frame.subarray(off + 4, end) };
+  }
+
+  private async receive(): Promise<IteratorResult<Delivery>> {
+    const max = this.opts.maxMessageBytes;
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        return DONE;
+      }
+      this.counters.zmqIn++;
+      const reason = checkFrames(frames, 1, max);
+      if (reason !== undefined) {
+        this.drop(reason, 1);
+        continue;
+      }
+      const topic = frames[0]!;
+      const head = frames[1]!;
+      if (head[0] === TAG_LARGE) {
+        this.counters.messagesIn++;
+        return { done: false, value: { topic, message: frames[2]! } };
+      }
+      this.frame = head;
+      this.frameOff = 1;
+      this.frameTopic = topic;
+      return { done: false, value: this.takeEntry(head) };
+    }
+  }
+}
+
+/**
+ * Creates a subscriber transport: a SUB connected to publishers or a broker.
+ * Nothing arrives until `subscribe()` is called (an empty prefix matches all).
+ */
+export function createSubscriberTransport(
+  options: SubscriberTransportOptions = {},
+): SubscriberTransport {
+  return new ZmqSubscriber(options);
+}

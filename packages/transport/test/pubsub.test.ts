@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createBroker,
+  createPublisherTransport,
+  createSubscriberTransport,
+  type Delivery,
+} from '../src/index.js';
+import {
+  bindAddress,
+  checkNumbered,
+  numbered,
+  PROTOS,
+  Resources,
+  waitFor,
+  waitForStall,
+  within,
+} from './helpers.js';
+
+const resources = new Resources();
+afterEach(() => resources.closeAll());
+
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+const topic = (name: string): Buffer => Buffer.from(name);
+
+/** Reads deliveries until `stop` says so; returns them. */
+async function collect(
+  sub: AsyncIterable<Delivery>,
+  stop: (d: Delivery, all: Delivery[]) => boolean,
+): Promise<Delivery[]> {
+  const all: Delivery[] = [];
+  for await (const d of sub) {
+    all.push({ topic: Buffer.from(d.topic), message: Buffer.from(d.message) });
+    if (stop(d, all)) break;
+  }
+  return all;
+}
+
+describe('pub/sub', () => {
+  for (const proto of PROTOS) {
+    it(`delivers by topic prefix, in order, over ${proto}`, async () => {
+      const pub = resources.add(createPublisherTransport());
+      const endpoint = await pub.listen(bindAddress(proto));
+      const sub = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
+      sub.subscribe(topic('a.'));
+      // The slow joiner: publish only once the subscription reached the publisher.
+      await pub.waitForSubscribers(1, { topic: topic('a.x'), timeoutMs: 10_000 });
+      expect(pub.subscriptions()).toEqual(new Map([['a.', 1]]));
+
+      for (let i = 0; i < 1000; i++) {
+        await pub.publish(topic(i % 2 === 0 ? 'a.even' : 'b.odd'), numbered(i, 32));
+      }
+      await pub.publish(topic('a.end'), Buffer.from('end'));
+      const got = await within(
+        collect(sub, (d) => text(d.topic) === 'a.end'),
+        10_000,
+        'deliveries',
+      );
+      expect(got).toHaveLength(501);
+      got.slice(0, 500).forEach((d, k) => {
+        expect(text(d.topic)).toBe('a.even');
+        expect(checkNumbered(d.message, 2 * k, 32)).toBe('');
+      });
+      expect(pub.stats().bursts).toBeGreaterThan(0);
+    });
+  }
+
+  it('waitForSubscribers counts each subscriber and times out with TIMEOUT', async () => {
+    const pub = resources.add(createPublisherTransport());
+    const endpoint = await pub.listen(bindAddress('tcp'));
+    const s1 = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
+    const s2 = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
+    s1.subscribe(topic('x'));
+    s2.subscribe(topic('x'));
+    await pub.waitForSubscribers(2, { topic: topic('x.1'), timeoutMs: 10_000 });
+    expect(pub.subscriptions().get('x')).toBe(2);
+    await expect(pub.waitForSubscribers(3, { timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
+    await expect(
+      pub.waitForSubscribers(1, { topic: topic('y'), timeoutMs: 50 }),
+    ).rejects.toMatchObject({ code: 'TIMEOUT' });
+    s2.unsubscribe(topic('x'));
+    await waitFor(() => pub.subscriptions().get('x') === 1, 'the unsubscription');
+  });
+
+  it("'drop' mode counts what a slow subscriber could not take; the rest arrives in order", async () => {
+    // 40 MB while nobody reads: far beyond the HWMs and the kernel's TCP buffers.
+    const N = 40_000;
+    const pub = resources.add(
+      createPublisherTransport({ slowSubscriber: 'drop', sendHighWaterMark: 4 }),
+    );
+    const endpoint = await pub.listen(bindAddress('tcp'));
+    const sub = resources.add(
+      createSubscriberTransport({ endpoints: [endpoint], receiveHighWaterMark: 4 }),
+    );
+    sub.subscribe(topic('t'));
+    await pub.waitForSubscribers(1, { timeoutMs: 10_000 });
+    const dropped: number[] = [];
+    pub.on('dropped', (e) => dropped.push(e.count ?? 1));
+    // Publish far more than the HWMs and kernel buffers hold while nobody reads.
+    for (let i = 0; i < N; i++) await pub.publish(topic('t'), numbered(i, 1024));
+    await waitFor(() => pub.stats().queueDepth === 0, 'the publisher queue to drain');
+    const { drops } = pub.stats();
+    expect(drops).toBeGreaterThan(0);
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(drops);
+
+    let last = -1;
+    let received = 0;
+    for await (const d of sub) {
+      const index = Buffer.from(d.message).readUInt32BE(0);
+      expect(index).toBeGreaterThan(last);
+      expect(checkNumbered(d.message, index, 1024)).toBe('');
+      last = index;
+      if (++received === N - drops) break;
+    }
+    expect(received + drops).toBe(N);
+  });
+
+  it("'block' mode loses nothing: publish waits for the slow subscriber", async () => {
+    const N = 20_000;
+    const DEPTH = 128;
+    const pub = resources.add(
+      createPublisherTransport({
+        slowSubscriber: 'block',
+        sendHighWaterMark: 4,
+        sendQueueDepth: DEPTH,
+      }),
+    );
+    const endpoint = await pub.listen(bindAddress('tcp'));
+    const sub = resources.add(
+      createSubscriberTransport({ endpoints: [endpoint], receiveHighWaterMark: 4 }),
+    );
+    sub.subscribe(topic('t'));
+    await pub.waitForSubscribers(1, { timeoutMs: 10_000 });
+    let published = 0;
+    const producer = (async () => {
+      for (; published < N; published++) await pub.publish(topic('t'), numbered(published, 1024));
+    })();
+    // Nobody reads yet: the publisher's queue fills up and publish waits.
+    const stalledAt = await waitForStall(() => published, 'publishing to stall');
+    expect(stalledAt).toBeLessThan(N);
+    expect(pub.stats().queueDepth).toBe(DEPTH);
+
+    let received = 0;
+    for await (const d of sub) {
+      const problem = checkNumbered(d.message, received, 1024);
+      if (problem !== '') throw new Error(problem);
+      if (++received === N) break;
+    }
+    await within(producer, 30_000, 'producer');
+    expect(received).toBe(N);
+    expect(pub.stats().drops).toBe(0);
+  });
+
+  it('a broker forwards two publishers to two subscribers, and subscriptions back', async () => {
+    const broker = resources.add(createBroker());
+    const [frontend, backend] = await broker.listen(bindAddress('tcp'), bindAddress('tcp'));
+    expect(frontend).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const subs = [0, 1].map(() =>
+      resources.add(createSubscriberTransport({ endpoints: [backend] })),
+    );
+    for (const s of subs) s.subscribe(topic('p'));
+    await broker.waitForSubscribers(2, { topic: topic('p'), timeoutMs: 10_000 });
+    const pubs = [0, 1].map(() => resources.add(createPublisherTransport()));
+    for (const p of pubs) p.connect(frontend);
+    await Promise.all(
+      pubs.map((p) => p.waitForSubscribers(1, { topic: topic('p'), timeoutMs: 10_000 })),
+    );
+
+    const N = 5_000;
+    const done = subs.map((s) =>
+      collect(s, (_, all) => all.length === 2 * N).then((all) => {
+        const next = [0, 0];
+        for (const d of all) {
+          const from = text(d.topic) === 'p0' ? 0 : 1;
+          const problem = checkNumbered(d.message, next[from]!, 64);
+          if (problem !== '') throw new Error(`${text(d.topic)} ${problem}`);
+          next[from]!++;
+        }
+        return next;
+      }),
+    );
+    await Promise.all(
+      pubs.map(async (p, k) => {
+        for (let i = 0; i < N; i++) await p.publish(topic(`p${k}`), numbered(i, 64));
+      }),
+    );
+    for (const d of done) expect(await within(d, 20_000, 'subscriber')).toEqual([N, N]);
+    const stats = broker.stats();
+    expect(stats.drops).toBe(0);
+    expect(stats.messagesForwarded).toBe(stats.messagesIn);
+    expect(stats.subscriptionsForwarded).toBeGreaterThanOrEqual(2);
+  });
+});

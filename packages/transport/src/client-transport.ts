@@ -333,10 +333,10 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
       return Promise.resolve({ done: false, value: this.takeEntry(frame) });
     }
     if (this.socket.closed) return Promise.resolve(DONE);
-    // The consumer has taken everything received so far: whatever it queued
-    // in response (typically one reply per request of the burst) is complete,
-    // so send it now rather than one event-loop turn later.
-    if (this.scheduled && !this.writing) void this.write();
+    // No flush here when the consumer has drained what was received: under
+    // pipelined load (RPC, 64 calls in flight) that split every burst into
+    // bursts of ~2 messages (36k vs 81k calls/s, 19 vs 7 µs of CPU per call).
+    // The setImmediate flush coalesces everything produced in one turn.
     const read = this.receive();
     this.pendingRead = read;
     return read.finally(() => {

@@ -105,7 +105,15 @@ export class ChildHandle {
     installExitHooks();
     const child = spawn(
       process.execPath,
-      ['--import', tsxLoader(), ENTRIES[role], subject, workload],
+      [
+        // BENCH_CPU_PROF=<dir> profiles every child (written when it exits after `stop`).
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        '--import',
+        tsxLoader(),
+        ENTRIES[role],
+        subject,
+        workload,
+      ],
       { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' },
     );
     live.add(child);

@@ -1,2 +1,31 @@
-/** @packageDocumentation OpenTelemetry tracing and metrics for xSMB calls and messages, propagated through metadata (W3C Trace Context). */
-export {};
+/**
+ * @packageDocumentation
+ * OpenTelemetry tracing and metrics for xSMB calls: client and server
+ * interceptors that create spans following the RPC semantic conventions,
+ * propagate the context through call metadata (W3C Trace Context and Baggage
+ * with the usual propagators), and record call metrics. Uses only
+ * `@opentelemetry/api` (a peer dependency); without an SDK it costs next to
+ * nothing.
+ */
+
+// For end users.
+export { type ClientTracing, clientTracing } from './client-tracing.js';
+// For dashboards, views and other instrumentations.
+export { endpointAttributes } from './endpoint.js';
+export { metadataGetter, metadataSetter } from './metadata-carrier.js';
+export type {
+  ClientTracingOptions,
+  RecordMessages,
+  ServerTracingOptions,
+  TracedMethod,
+  TracingOptions,
+} from './options.js';
+export { defaultFilter } from './options.js';
+export {
+  DURATION_BUCKETS,
+  RPC_MESSAGE_EVENT,
+  RPC_SYSTEM_NAME,
+  TracingAttribute,
+  TracingMetric,
+} from './semantic-conventions.js';
+export { serverTracing } from './server-tracing.js';

@@ -9,16 +9,16 @@ import { bidiStreamAdapter, clientStreamAdapter, serverStreamAdapter } from './a
 
 /** Flow-control windows of a stream (each receiver grants this much credit at a time). */
 export interface WindowOptions {
-  /** Messages a receiver accepts before it grants more credit. Default `512`. */
+  /** Messages a receiver accepts before it grants more credit. Default `2048`. */
   windowMessages?: number;
-  /** Encoded bytes a receiver accepts before it grants more credit. Default `524288` (512 KiB). */
+  /** Encoded bytes a receiver accepts before it grants more credit. Default `1048576` (1 MiB). */
   windowBytes?: number;
 }
 
 /** Default window in messages. */
-export const DEFAULT_WINDOW_MESSAGES = 512;
+export const DEFAULT_WINDOW_MESSAGES = 2048;
 /** Default window in bytes. */
-export const DEFAULT_WINDOW_BYTES = 512 * 1024;
+export const DEFAULT_WINDOW_BYTES = 1024 * 1024;
 
 /** A server stream as the client sees it: iterate it; `break` cancels the server side. */
 export interface ServerStreamCall<Res> extends AsyncIterable<Res> {

@@ -120,7 +120,7 @@ describe('streams over ZeroMQ', () => {
       expect(((await it.next()).value as { n: number }).n).toBe(expected);
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    // Stall: read nothing. The producer must stop within the credit window (512 messages by default).
+    // Stall: read nothing. The producer must stop within the credit window (2048 messages by default).
     await expect.poll(() => state.pulled, { timeout: 10_000 }).toBeGreaterThan(1000);
     let last = -1;
     for (let k = 0; k < 50 && state.pulled !== last; k++) {
@@ -128,7 +128,7 @@ describe('streams over ZeroMQ', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const pausedAt = state.pulled;
-    expect(pausedAt).toBeLessThanOrEqual(1000 + 512 + 2);
+    expect(pausedAt).toBeLessThanOrEqual(1000 + 2048 + 2);
     await new Promise((r) => setTimeout(r, 300));
     expect(state.pulled).toBe(pausedAt);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;

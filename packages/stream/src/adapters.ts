@@ -254,6 +254,8 @@ class ClientStream implements CallHandler {
  */
 interface Link {
   readonly trailers: Deferred<Metadata>;
+  /** The user's outbox, to fail it even when an interceptor wrapped `request.messages`. */
+  readonly outbox: Outbox<unknown> | undefined;
   started: boolean;
 }
 
@@ -275,7 +277,7 @@ function startStream(
     core,
     info,
     receives,
-    own,
+    own ?? link?.outbox,
     link?.trailers ?? deferred<Metadata>(),
   );
   const onStarted = (call: ClientCall): void => {
@@ -317,7 +319,7 @@ function open(
   const request: LinkedRequest = core.request(info, message, { ...callOptions, signal });
   const outbox = sends ? new Outbox<unknown>(MAX_PENDING_SENDS) : undefined;
   if (outbox) request.messages = outbox;
-  const link: Link = { trailers: deferred<Metadata>(), started: false };
+  const link: Link = { trailers: deferred<Metadata>(), outbox, started: false };
   request[LINK] = link;
   const response = chain(request);
   // An interceptor that answered without calling the terminal settles the trailers itself.

@@ -444,6 +444,44 @@ describe('interceptors and listeners on streams', () => {
     expect(ids).toEqual([0, 1, 2]);
   });
 
+  it('a client interceptor that wraps the outgoing messages still sees sends fail when the server answers early', async () => {
+    const wrap: ClientInterceptor = (next) => (req) => {
+      const inner = req.messages;
+      if (inner) {
+        req.messages = (async function* () {
+          for await (const m of inner) yield m;
+        })();
+      }
+      return next(req);
+    };
+    const net = createMemoryNetwork();
+    const Early = defineService('test.Early', {
+      take: clientStream<null, number, string>({ windowMessages: 2 }),
+    });
+    const server = createServer({ transport: net.server() });
+    server.add(Early, { take: async () => 'done early' });
+    const [endpoint] = await server.listen('memory://*');
+    const client = createClient(Early, {
+      endpoints: [endpoint],
+      transport: (e) => net.client(e),
+      interceptors: [wrap],
+    });
+    cleanups.push(
+      () => server.close({ graceMs: 0 }),
+      () => client.close(),
+    );
+    const up = client.take(null, { timeoutMs: 30_000 });
+    await expect(up.result).resolves.toBe('done early');
+    const sends = Array.from({ length: 10 }, (_, i) =>
+      up.send(i).then(
+        () => 'sent',
+        (e: RpcError) => e.code,
+      ),
+    );
+    const outcomes = await Promise.all(sends);
+    expect(outcomes.every((o) => o === Code.FAILED_PRECONDITION)).toBe(true);
+  });
+
   it('a short-circuiting client interceptor answers without the network', async () => {
     const cached: ClientInterceptor = () => async () => ({
       stream: true,

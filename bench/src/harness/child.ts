@@ -107,7 +107,9 @@ export class ChildHandle {
       process.execPath,
       [
         // BENCH_CPU_PROF=<dir> profiles every child (written when it exits after `stop`).
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(process.env.BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+          : []),
         '--import',
         tsxLoader(),
         ENTRIES[role],

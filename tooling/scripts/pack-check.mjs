@@ -41,7 +41,10 @@ const tarballs = new Map();
 let failed = 0;
 try {
   for (const [name, { dir }] of packages) {
-    const out = execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
+    const out = execFileSync('pnpm', ['pack', '--pack-destination', work], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     const file = out.trim().split('\n').pop().trim();
     tarballs.set(name, file.startsWith('/') ? file : join(work, file));
   }
@@ -61,11 +64,18 @@ try {
     const expected = [...closure(name)].map((n) => n.slice('@xsmb/'.length)).sort();
     const script = `const m = await import(${JSON.stringify(name)}); const keys = Object.keys(m); if (keys.length === 0) throw new Error('no exports'); console.log(keys.length);`;
     try {
-      const count = execFileSync('node', ['--input-type=module', '-e', script], { cwd: scratch, encoding: 'utf8' }).trim();
+      const count = execFileSync('node', ['--input-type=module', '-e', script], {
+        cwd: scratch,
+        encoding: 'utf8',
+      }).trim();
       if (JSON.stringify(installed) !== JSON.stringify(expected)) {
-        throw new Error(`installed @xsmb packages ${installed.join(',')} but expected ${expected.join(',')}`);
+        throw new Error(
+          `installed @xsmb packages ${installed.join(',')} but expected ${expected.join(',')}`,
+        );
       }
-      console.log(`pack-check: ${name} installs from its tarball and imports (${count} exports; @xsmb deps: ${installed.join(', ')})`);
+      console.log(
+        `pack-check: ${name} installs from its tarball and imports (${count} exports; @xsmb deps: ${installed.join(', ')})`,
+      );
     } catch (e) {
       failed++;
       console.error(`pack-check: ${name} FAILED: ${e.message}`);

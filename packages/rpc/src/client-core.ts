@@ -228,6 +228,11 @@ export class ClientCore {
     }
   }
 
+  /** True when client interceptors are configured (method kinds may skip the chain otherwise). */
+  get intercepted(): boolean {
+    return this.#interceptors.length > 0;
+  }
+
   /** Composes the client interceptors around `terminal` (once per method). */
   chain(terminal: ClientNext): ClientNext {
     let next = terminal;

@@ -93,10 +93,15 @@ export function check(
 }
 
 class UnaryCall implements CallHandler {
+  /**
+   * @param direct resolve with the message itself (no interceptors to hand a
+   *   ClientResponse to): one object and one promise hop fewer per call.
+   */
   constructor(
-    readonly resolve: (r: ClientResponse) => void,
+    readonly resolve: (r: unknown) => void,
     readonly reject: (e: RpcError) => void,
     readonly output: Schema | undefined,
+    readonly direct?: { onTrailers: ((t: Metadata) => void) | undefined },
   ) {}
 
   onEnvelope(env: Envelope, call: ClientCall): void {
@@ -126,7 +131,16 @@ class UnaryCall implements CallHandler {
 
   #ok(call: ClientCall, message: unknown, trailers: Metadata): void {
     call.core.finish(call);
-    this.resolve({ stream: false, message, trailers });
+    const direct = this.direct;
+    if (!direct) {
+      this.resolve({ stream: false, message, trailers });
+      return;
+    }
+    try {
+      direct.onTrailers?.(trailers);
+    } finally {
+      this.resolve(message);
+    }
   }
 
   #fail(call: ClientCall, error: RpcError): void {
@@ -160,7 +174,7 @@ function terminal(core: ClientCore, info: MethodInfo): ClientNext {
     new Promise<ClientResponse>((resolve, reject) => {
       const started = core.start(
         request,
-        new UnaryCall(resolve, reject, info.descriptor.output),
+        new UnaryCall(resolve as (r: unknown) => void, reject, info.descriptor.output),
         deadlineAt,
         request.message,
       );
@@ -255,6 +269,22 @@ function admit(
 /** The adapter of the unary kind. */
 export const unaryAdapter: MethodAdapter = {
   client(core, info) {
+    const output = info.descriptor.output;
+    if (
+      !core.intercepted &&
+      !(info.descriptor.idempotent && core.retry && core.retry.maxAttempts > 1)
+    ) {
+      // The common case: no interceptors, no retries. Straight to the engine.
+      return ((message: unknown, options?: CallOptions) =>
+        new Promise((resolve, reject) => {
+          const request = core.request(info, message, options);
+          const handler = new UnaryCall(resolve, reject, output, {
+            onTrailers: options?.onTrailers,
+          });
+          const started = core.start(request, handler, core.deadlineOf(request), message);
+          if (started instanceof Promise) started.catch(reject);
+        })) as (...args: never[]) => unknown;
+    }
     const chain = core.chain(terminal(core, info));
     return ((message: unknown, options?: CallOptions) => {
       const onTrailers = options?.onTrailers;

@@ -471,7 +471,9 @@ async function pumpOut(
       const bytes = encodeData(core.codec, call.callId, r.value);
       gate.consume(bytes.byteLength);
       core.emitOut(call, Kind.DATA, r.value);
-      await call.send(bytes);
+      // Not awaited: the client's credit already bounds what is queued, and
+      // the transport keeps order; an await per message halves the rate.
+      void call.send(bytes);
     }
     if (call.cancelled) {
       stop();

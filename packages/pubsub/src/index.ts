@@ -32,7 +32,10 @@ export {
   type Publisher,
   type PublisherOptions,
   type PublisherStats,
+  type PublishInterceptor,
+  type PublishNext,
   type PublishOptions,
+  type PublishRequest,
   type SubscriptionInfo,
   type WaitForSubscribersOptions,
 } from './publisher.js';

@@ -47,7 +47,48 @@ export interface PublisherOptions {
   codec?: Codec;
   /** Observe-only hooks (`onPublish`); see {@link PubSubListener}. Default: none. */
   listeners?: readonly PubSubListener[];
+  /**
+   * Wrap every `publish` (e.g. tracing adds `traceparent` to the metadata),
+   * the first one outermost. They run before the message is checked,
+   * numbered and encoded, so metadata they add is sent and checked like the
+   * caller's. Default: none (and then `publish` skips the chain entirely).
+   */
+  interceptors?: readonly PublishInterceptor[];
 }
+
+/**
+ * One message on its way through the {@link PublisherOptions.interceptors}.
+ * `value` and `metadata` may be changed (or replaced) before calling `next`;
+ * `metadata` is the publisher's own copy of the caller's, so adding keys
+ * never touches the caller's object.
+ */
+export interface PublishRequest {
+  /** The topic's name. */
+  readonly topic: string;
+  /** The key; `undefined` when none. */
+  readonly key: string | undefined;
+  /** The value to publish (checked by `validateOnPublish` after the interceptors). */
+  value: unknown;
+  /** Metadata to send; `{}` when the caller gave none. */
+  metadata: Metadata;
+}
+
+/** The rest of the publish chain: resolves when queued, rejects with `PubSubError`. */
+export type PublishNext = (request: PublishRequest) => Promise<void>;
+
+/**
+ * Wraps `publish`: gets the next step once per publish and returns what
+ * runs instead; call `next(request)` to go on and return (or await) its
+ * promise. Calling `next` synchronously keeps same-tick batching; an
+ * interceptor that awaits before `next` may let later messages overtake.
+ *
+ * @example
+ * const tenant: PublishInterceptor = (next) => (req) => {
+ *   req.metadata['x-tenant'] = 'acme';
+ *   return next(req);
+ * };
+ */
+export type PublishInterceptor = (next: PublishNext) => PublishNext;
 
 /** Options of {@link Publisher.publish}. */
 export interface PublishOptions {
@@ -178,6 +219,7 @@ class PublisherImpl implements Publisher {
   private readonly transport: PublisherTransport;
   private readonly codec: Codec;
   private readonly listeners: Listeners;
+  private readonly interceptors: readonly PublishInterceptor[] | undefined;
   private readonly topics = new Map<string, TopicStreams>();
   private streamCount = 0;
   private published = 0;
@@ -198,6 +240,11 @@ class PublisherImpl implements Publisher {
         maxBytes: options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       });
     this.listeners = new Listeners(options.listeners);
+    // Copied, so the caller cannot change the chain later; `undefined` keeps the fast path.
+    this.interceptors =
+      options.interceptors !== undefined && options.interceptors.length > 0
+        ? [...options.interceptors]
+        : undefined;
   }
 
   get endpoints(): readonly string[] {
@@ -231,9 +278,36 @@ class PublisherImpl implements Publisher {
   }
 
   publish<I, O>(topic: Topic<I, O>, value: NoInfer<I>, options?: PublishOptions): Promise<void> {
+    const interceptors = this.interceptors;
+    if (interceptors === undefined) return this.send(topic, value, options?.key, options?.metadata);
     if (this.closePromise !== undefined) return rejectWith('CLOSED', 'publisher is closed');
     const key = options?.key;
-    let metadata = options?.metadata;
+    const request: PublishRequest = {
+      topic: topic.name,
+      key: key === '' ? undefined : key,
+      value,
+      metadata: { ...options?.metadata },
+    };
+    // Built per publish so the last step can hold the typed topic (its schema), which the
+    // request only names; topic and key are read-only in the request, so they cannot drift.
+    let next: PublishNext = (r) => this.send(topic, r.value, key, r.metadata);
+    for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i]!(next);
+    try {
+      return next(request).then(undefined, toPubSubError);
+    } catch (error) {
+      return Promise.reject(PubSubError.from(error));
+    }
+  }
+
+  /** Checks, numbers, encodes and queues one message: the whole publish without interceptors. */
+  private send(
+    topic: Topic<unknown, unknown>,
+    value: unknown,
+    key: string | undefined,
+    given: Metadata | undefined,
+  ): Promise<void> {
+    if (this.closePromise !== undefined) return rejectWith('CLOSED', 'publisher is closed');
+    let metadata = given;
     let stream: Stream;
     try {
       stream = this.stream(topic.name, key);

@@ -63,3 +63,13 @@ export interface ServerTracingOptions extends TracingOptions {}
 export function defaultFilter(method: TracedMethod): boolean {
   return method.service !== 'xsmb.health.v1';
 }
+
+/**
+ * Options of {@link pubsubTracing}: where spans and metrics go and how the
+ * context travels, as for calls. All optional.
+ */
+export interface PubSubTracingOptions
+  extends Pick<TracingOptions, 'tracerProvider' | 'meterProvider' | 'propagator'> {
+  /** Count messages sent and received per topic. Default `true`. */
+  metrics?: boolean;
+}

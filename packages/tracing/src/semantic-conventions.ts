@@ -78,3 +78,40 @@ export const DURATION_BUCKETS: readonly number[] = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1,
   2.5, 5, 7.5, 10,
 ];
+
+/**
+ * Pub/sub span and metric attribute names (see {@link pubsubTracing}). They
+ * follow the OpenTelemetry messaging semantic conventions of semconv
+ * 1.26 and later (`messaging.operation.type`, `messaging.operation.name`,
+ * span names `<operation> <destination>`); names under `messaging.xsmb.`
+ * are xSMB's own.
+ */
+export const MessagingAttribute = {
+  /** `'xsmb'` on every pub/sub span and metric point. */
+  MESSAGING_SYSTEM: 'messaging.system',
+  /** The topic's name. */
+  MESSAGING_DESTINATION_NAME: 'messaging.destination.name',
+  /** `send` (producer) or `receive` (consumer). */
+  MESSAGING_OPERATION_TYPE: 'messaging.operation.type',
+  /** `send` or `receive`, as the operation type (xSMB has no other names). */
+  MESSAGING_OPERATION_NAME: 'messaging.operation.name',
+  /** Spans: the message's key, when it has one (kept off metrics: keys can be many). */
+  XSMB_MESSAGE_KEY: 'messaging.xsmb.message.key',
+  /** Consumer spans: the message's sequence number within (publisher, topic, key). */
+  XSMB_MESSAGE_SEQ: 'messaging.xsmb.message.seq',
+  /** Consumer spans: the publisher's id (16 hex digits). */
+  XSMB_PUBLISHER_ID: 'messaging.xsmb.publisher.id',
+  /** Failed sends: the `PubSubError` code (`QUEUE_FULL`, `CLOSED`, …). */
+  ERROR_TYPE: 'error.type',
+} as const;
+
+/** Pub/sub metric instrument names (the messaging conventions' client metrics). */
+export const MessagingMetric = {
+  /** Counter: messages `publish` handled, per topic (failed ones with `error.type`). */
+  SENT_MESSAGES: 'messaging.client.sent.messages',
+  /** Counter: messages handed to subscriptions, per topic (once per matching subscription). */
+  CONSUMED_MESSAGES: 'messaging.client.consumed.messages',
+} as const;
+
+/** The value of `messaging.system`. */
+export const MESSAGING_SYSTEM_NAME = 'xsmb';

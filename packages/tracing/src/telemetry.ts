@@ -56,7 +56,7 @@ export interface Instruments {
 }
 
 /** What the interceptors need of a propagator (both the API object and a `TextMapPropagator` fit). */
-interface Propagator {
+export interface Propagator {
   inject<C>(context: Context, carrier: C, setter: TextMapSetter<C>): void;
   extract<C>(context: Context, carrier: C, getter: TextMapGetter<C>): Context;
 }

@@ -41,6 +41,14 @@ interface Windowed {
   readonly windowBytes: number;
 }
 
+/** Messages a stream producer sends between two yields to the event loop (see pumpOut). */
+const YIELD_EVERY = 128;
+
+/** Resolves after pending I/O callbacks and the transport's setImmediate flush have run. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Sends before the call started, or while out of credit, that may wait in the outbox. */
 const MAX_PENDING_SENDS = 1024;
 
@@ -446,6 +454,7 @@ async function pumpOut(
 ): Promise<void> {
   const it = source[Symbol.asyncIterator]();
   let finished = false;
+  let sent = 0;
   const stop = () => {
     if (finished) return;
     finished = true;
@@ -474,6 +483,11 @@ async function pumpOut(
       // Not awaited: the client's credit already bounds what is queued, and
       // the transport keeps order; an await per message halves the rate.
       void call.send(bytes);
+      // A generator that never awaits would keep this loop in one macrotask
+      // until the credit runs out: the transport could not flush meanwhile and
+      // the client would sit idle. Yield every so often so bursts go out while
+      // we keep producing.
+      if (++sent % YIELD_EVERY === 0) await yieldToEventLoop();
     }
     if (call.cancelled) {
       stop();

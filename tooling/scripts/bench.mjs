@@ -2,8 +2,9 @@
 // `pnpm bench`: builds everything, then runs every benchmark one after the
 // other (never two at once: they would measure each other): each package's
 // own benchmark, then the side-by-side comparison with the peers (bench/).
-// Flags: --quick (every benchmark in its short mode), --json <file> (the
-// side-by-side results as JSON), --only <pkg,...> (e.g. --only bench,codec).
+// Flags: --quick (only the side-by-side comparison, in its short mode: under
+// a minute), --json <file> (the side-by-side results as JSON), --only
+// <name,...> (any of codec, transport, pubsub, tracing, bench).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +32,9 @@ const runs = [
     filter: '@xsmb/bench',
     args: [...quick, ...(values.json ? ['--json', resolve(values.json)] : [])],
   },
-].filter((r) => !values.only || values.only.split(',').includes(r.name));
+].filter((r) =>
+  values.only ? values.only.split(',').includes(r.name) : !values.quick || r.name === 'bench',
+);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' });

@@ -187,6 +187,12 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
         this.#items.length = 0;
         this.#sizes.length = 0;
         this.#head = 0;
+      } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+        // A consumer that never quite catches up would otherwise grow the
+        // arrays by one slot per message for the whole stream.
+        this.#items.splice(0, this.#head);
+        this.#sizes.splice(0, this.#head);
+        this.#head = 0;
       }
       this.#account(size);
       if (item instanceof Promise) return item.then((value) => ({ value, done: false }));

@@ -172,6 +172,10 @@ class Channel<T> implements AsyncIterable<T> {
     if (this.#head === this.#items.length) {
       this.#items.length = 0;
       this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      // Never quite drained: drop the consumed slots instead of growing forever.
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
     }
     if (this.#writers.length > 0 && this.size < this.capacity) this.#writers.shift()?.resolve();
     return item;

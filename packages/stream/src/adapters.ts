@@ -590,17 +590,49 @@ function asIterable(value: unknown): AsyncIterable<unknown> {
 
 // ---------------------------------------------------------------- adapters
 
+/** The interceptor chain of a kind whose client receives a message stream (server and bidi streams). */
+function receivingChain(
+  core: ClientCore,
+  info: MethodInfo,
+): (request: ClientRequest) => Promise<ClientResponse> {
+  return core.chain((request) => {
+    const stream = startStream(core, info, request, true);
+    return Promise.resolve({
+      stream: true,
+      messages: stream.inbox as AsyncIterable<unknown>,
+      trailers: stream.trailers,
+    });
+  });
+}
+
+/**
+ * Serves a kind whose server sends a message stream (server and bidi
+ * streams): admit the opening message, run the interceptors around
+ * `produce`, then pump what it yields under the client's credit.
+ */
+function serveProducer(
+  core: ServerCore,
+  call: ServerCall,
+  gate: CreditGate,
+  authorize: AnyHandler | undefined,
+  payload: unknown,
+  produce: (message: unknown) => unknown,
+): void {
+  admit(core, call, authorize, payload, (message) => {
+    runChain(core, call, message, async (m) => ({
+      stream: true,
+      messages: asIterable(produce(m)),
+    })).then(
+      (r) => pumpOut(core, call, gate, asIterable(r.messages)),
+      (e: unknown) => call.fail(e),
+    );
+  });
+}
+
 /** Adapter of `serverStream`. */
 export const serverStreamAdapter: MethodAdapter = {
   client(core, info) {
-    const chain = core.chain((request) => {
-      const stream = startStream(core, info, request, true);
-      return Promise.resolve({
-        stream: true,
-        messages: stream.inbox as AsyncIterable<unknown>,
-        trailers: stream.trailers,
-      });
-    });
+    const chain = receivingChain(core, info);
     return ((message: unknown, callOptions?: CallOptions) => {
       const { response, trailers, cancel } = open(core, info, chain, message, callOptions, false);
       return {
@@ -614,15 +646,7 @@ export const serverStreamAdapter: MethodAdapter = {
   serve(core, call, entry, payload) {
     const { handler } = split(entry);
     const gate = route(call, undefined);
-    admit(core, call, undefined, payload, (message) => {
-      runChain(core, call, message, async (m) => ({
-        stream: true,
-        messages: asIterable(handler(m, call)),
-      })).then(
-        (r) => pumpOut(core, call, gate, asIterable(r.messages)),
-        (e: unknown) => call.fail(e),
-      );
-    });
+    serveProducer(core, call, gate, undefined, payload, (m) => handler(m, call));
   },
 };
 
@@ -681,14 +705,7 @@ export const clientStreamAdapter: MethodAdapter = {
 /** Adapter of `bidiStream`. */
 export const bidiStreamAdapter: MethodAdapter = {
   client(core, info) {
-    const chain = core.chain((request) => {
-      const stream = startStream(core, info, request, true);
-      return Promise.resolve({
-        stream: true,
-        messages: stream.inbox as AsyncIterable<unknown>,
-        trailers: stream.trailers,
-      });
-    });
+    const chain = receivingChain(core, info);
     return ((message: unknown, callOptions?: CallOptions) => {
       const { response, outbox, trailers, cancel } = open(
         core,
@@ -713,14 +730,9 @@ export const bidiStreamAdapter: MethodAdapter = {
     const { authorize, handler } = split(entry);
     const inbox = inboxFor(core, call);
     const gate = route(call, inbox);
-    admit(core, call, authorize, payload, (message) => {
-      runChain(core, call, message, async (m) => {
-        openInbox(core, call);
-        return { stream: true, messages: asIterable(handler(m, inbox, call)) };
-      }).then(
-        (r) => pumpOut(core, call, gate, asIterable(r.messages)),
-        (e: unknown) => call.fail(e),
-      );
+    serveProducer(core, call, gate, authorize, payload, (m) => {
+      openInbox(core, call);
+      return handler(m, inbox, call);
     });
   },
 };

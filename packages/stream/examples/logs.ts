@@ -23,7 +23,7 @@ server.add(Logs, {
     authorize(open) {
       if (open.token !== 'let-me-in') throw new RpcError(Code.PERMISSION_DENIED, 'not allowed');
     },
-    async handler(open, chunks) {
+    async handler(_open, chunks) {
       let bytes = 0;
       for await (const c of chunks) bytes += c.byteLength;
       return { bytes };

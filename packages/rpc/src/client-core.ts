@@ -604,7 +604,15 @@ export class ClientCore {
 
   async #read(conn: Connection): Promise<void> {
     try {
-      for await (const bytes of conn.transport) this.#onMessage(conn, bytes);
+      const t = conn.transport;
+      // The rest of a burst is handled synchronously where the transport can.
+      const drain = t.drainBuffered
+        ? (bytes: Uint8Array) => this.#onMessage(conn, bytes)
+        : undefined;
+      for await (const bytes of t) {
+        this.#onMessage(conn, bytes);
+        if (drain) t.drainBuffered?.(drain);
+      }
     } catch {
       // The transport ended with an error: its 'disconnected' event fails the calls.
     }

@@ -372,7 +372,15 @@ export class ServerCore {
 
   async #read(): Promise<void> {
     try {
-      for await (const { peer, message } of this.transport) this.#onMessage(peer, message);
+      const t = this.transport;
+      // The rest of a burst is handled synchronously where the transport can.
+      const drain = t.drainBuffered
+        ? (peer: PeerId, bytes: Uint8Array) => this.#onMessage(peer, bytes)
+        : undefined;
+      for await (const { peer, message } of t) {
+        this.#onMessage(peer, message);
+        if (drain) t.drainBuffered?.(drain);
+      }
     } catch {
       // Transport closed under us: close() handles the calls.
     }

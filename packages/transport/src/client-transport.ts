@@ -344,6 +344,14 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     });
   }
 
+  drainBuffered(sink: (message: Uint8Array) => void): void {
+    let frame = this.frame;
+    while (frame !== null && !this.closedFlag) {
+      sink(this.takeEntry(frame));
+      frame = this.frame;
+    }
+  }
+
   private takeEntry(frame: Buffer): Uint8Array {
     const off = this.frameOff;
     const len =

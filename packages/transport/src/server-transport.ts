@@ -552,6 +552,15 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     });
   }
 
+  drainBuffered(sink: (peer: PeerId, message: Uint8Array) => void): void {
+    let frame = this.frame;
+    while (frame !== null && !this.closedFlag) {
+      const entry = this.takeEntry(frame);
+      sink(entry.peer, entry.message);
+      frame = this.frame;
+    }
+  }
+
   private takeEntry(frame: Buffer): Inbound {
     const off = this.frameOff;
     const len =

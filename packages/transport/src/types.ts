@@ -126,6 +126,13 @@ export interface ClientTransport extends TransportBase, AsyncIterable<Uint8Array
    * server refused this client's key (no retry will follow).
    */
   ready(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Optional fast path for a consumer that just took a message from the
+   * iterator: hands the rest of the burst already received to `sink`
+   * synchronously, one promise fewer per message. The iterator then continues
+   * after them. Implementations without buffered bursts omit it.
+   */
+  drainBuffered?(sink: (message: Uint8Array) => void): void;
 }
 
 /**
@@ -146,6 +153,8 @@ export interface ServerTransport extends TransportBase, AsyncIterable<Inbound> {
    * `UNREACHABLE` (never a silent drop).
    */
   send(peer: PeerId, message: Uint8Array): Promise<void>;
+  /** As {@link ClientTransport.drainBuffered}, with the sender of each message. */
+  drainBuffered?(sink: (peer: PeerId, message: Uint8Array) => void): void;
 }
 
 /** Creates client connections; lets upper layers open one per endpoint. */

@@ -92,6 +92,7 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
   #consumed = 0;
   #consumedBytes = 0;
   #ended = false;
+  #yieldNext = false;
   #error: unknown;
   #reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
   readonly #options: InboxOptions;
@@ -174,6 +175,10 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
       this.#credit += m;
       this.#creditBytes += b;
       o.grant(m, b);
+      // The grant only leaves when the event loop turns; a consumer reading a
+      // full buffer would otherwise drain it all first while the producer sits
+      // idle waiting for this credit.
+      this.#yieldNext = true;
     }
   }
 
@@ -196,6 +201,10 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
       }
       this.#account(size);
       if (item instanceof Promise) return item.then((value) => ({ value, done: false }));
+      if (this.#yieldNext) {
+        this.#yieldNext = false;
+        return new Promise((resolve) => setImmediate(() => resolve({ value: item, done: false })));
+      }
       return Promise.resolve({ value: item, done: false });
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);

@@ -176,6 +176,12 @@ interface Waiter {
   reject(error: RpcError): void;
 }
 
+/**
+ * How long calls of a dropped connection wait for answers already received
+ * before they fail with UNAVAILABLE (ms). Small against any deadline.
+ */
+const DISCONNECT_GRACE_MS = 50;
+
 const DEFAULT_RETRY: Required<RetryPolicy> = {
   maxAttempts: 3,
   initialBackoffMs: 10,
@@ -581,8 +587,14 @@ export class ClientCore {
         Code.UNAVAILABLE,
         `connection to ${conn.endpoint} lost (${e.reason})`,
       );
-      for (const call of [...conn.calls]) this.#end(call, error);
       this.#wakeConnWaiters();
+      // Answers the server sent just before the connection went (a graceful
+      // close flushes them, then closes) may still sit in the socket's queue,
+      // behind this event: let the reader deliver them, then fail the rest.
+      const calls = [...conn.calls];
+      setTimeout(() => {
+        for (const call of calls) if (!call.done) this.#end(call, error);
+      }, DISCONNECT_GRACE_MS);
     });
     t.on('handshakeFailed', (e) => {
       conn.state = 'failing';

@@ -5,7 +5,14 @@
 import { Dealer } from 'zeromq';
 import { type ClientCurveOptions, checkCurveKey } from './curve.js';
 import { TransportError } from './errors.js';
-import { checkFrames, LARGE_TAG_FRAME, planBurst, TAG_LARGE, writeBurst } from './framing.js';
+import {
+  BurstCursor,
+  checkFrames,
+  LARGE_TAG_FRAME,
+  planBurst,
+  TAG_LARGE,
+  writeBurst,
+} from './framing.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import {
@@ -46,8 +53,7 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
   private drainWaiters: Array<() => void> = [];
   private closePromise: Promise<void> | undefined;
   // Receive state: the burst being handed out entry by entry.
-  private frame: Buffer | null = null;
-  private frameOff = 0;
+  private readonly burst = new BurstCursor();
   private pendingRead: Promise<IteratorResult<Uint8Array>> | null = null;
   private readonly runWriter = (): void => {
     this.scheduled = false;
@@ -328,9 +334,9 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
       // calling receive() twice (zeromq.js would throw EBUSY).
       return this.pendingRead.then(() => this.next());
     }
-    const frame = this.frame;
+    const frame = this.burst.frame;
     if (frame !== null && !this.closedFlag) {
-      return Promise.resolve({ done: false, value: this.takeEntry(frame) });
+      return Promise.resolve({ done: false, value: this.takeEntry() });
     }
     if (this.socket.closed) return Promise.resolve(DONE);
     // No flush here when the consumer has drained what was received: under
@@ -345,25 +351,16 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
   }
 
   drainBuffered(sink: (message: Uint8Array) => void): void {
-    let frame = this.frame;
+    let frame = this.burst.frame;
     while (frame !== null && !this.closedFlag) {
-      sink(this.takeEntry(frame));
-      frame = this.frame;
+      sink(this.takeEntry());
+      frame = this.burst.frame;
     }
   }
 
-  private takeEntry(frame: Buffer): Uint8Array {
-    const off = this.frameOff;
-    const len =
-      ((frame[off]! << 24) | (frame[off + 1]! << 16) | (frame[off + 2]! << 8) | frame[off + 3]!) >>>
-      0;
-    const end = off + 4 + len;
-    // A Buffer view, not a plain Uint8Array (15 ns cheaper): decoders such as
-    // msgpackr take faster paths on Buffers (latin1Slice, utf8Slice).
-    if (end >= frame.length) this.frame = null;
-    else this.frameOff = end;
+  private takeEntry(): Uint8Array {
     this.counters.messagesIn++;
-    return frame.subarray(off + 4, end);
+    return this.burst.take();
   }
 
   private async receive(): Promise<IteratorResult<Uint8Array>> {
@@ -387,9 +384,8 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
         this.counters.messagesIn++;
         return { done: false, value: frames[1]! };
       }
-      this.frame = head;
-      this.frameOff = 1;
-      return { done: false, value: this.takeEntry(head) };
+      this.burst.load(head);
+      return { done: false, value: this.takeEntry() };
     }
   }
 }

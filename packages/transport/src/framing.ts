@@ -39,9 +39,7 @@ export function checkBurst(frame: Uint8Array, maxMessageBytes: number): string |
     if (off + 4 > end) return 'burst entry header truncated';
     // Unsigned arithmetic by hand: faster than a DataView per frame, and
     // `>>> 0` keeps lengths >= 2^31 positive so the bound check catches them.
-    const len =
-      ((frame[off]! << 24) | (frame[off + 1]! << 16) | (frame[off + 2]! << 8) | frame[off + 3]!) >>>
-      0;
+    const len = readU32(frame, off);
     if (len > maxMessageBytes) return `burst entry of ${len} bytes above maxMessageBytes`;
     off += 4 + len;
     if (off > end) return 'burst entry truncated';
@@ -170,10 +168,46 @@ export function decodeFrames(
   const messages: Uint8Array[] = [];
   let off = 1;
   while (off < head.length) {
-    const len =
-      ((head[off]! << 24) | (head[off + 1]! << 16) | (head[off + 2]! << 8) | head[off + 3]!) >>> 0;
+    const len = readU32(head, off);
     messages.push(head.subarray(off + 4, off + 4 + len));
     off += 4 + len;
   }
   return { ok: true, messages };
+}
+
+/**
+ * Reads a u32 big-endian length by hand: faster than a DataView per frame,
+ * and `>>> 0` keeps lengths >= 2^31 positive so bound checks catch them.
+ */
+export function readU32(buf: Uint8Array, off: number): number {
+  return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+}
+
+/**
+ * Walks the entries of a burst frame (already checked by `checkFrames`) one
+ * at a time; the receive paths of every transport share it.
+ */
+export class BurstCursor {
+  /** The burst being read, or `null` once its last entry was taken. */
+  frame: Buffer | null = null;
+  #off = 0;
+
+  /** Starts on a checked burst frame. */
+  load(frame: Buffer): void {
+    this.frame = frame;
+    this.#off = 1;
+  }
+
+  /**
+   * The next entry, as a Buffer view (not a plain Uint8Array: decoders such
+   * as msgpackr take faster paths on Buffers). Only while `frame` is set.
+   */
+  take(): Buffer {
+    const frame = this.frame as Buffer;
+    const off = this.#off;
+    const end = off + 4 + readU32(frame, off);
+    if (end >= frame.length) this.frame = null;
+    else this.#off = end;
+    return frame.subarray(off + 4, end);
+  }
 }

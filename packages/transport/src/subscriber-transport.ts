@@ -3,7 +3,7 @@
  */
 
 import { Subscriber } from 'zeromq';
-import { checkFrames, TAG_LARGE } from './framing.js';
+import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
 import { observe, TransportCore } from './transport-core.js';
@@ -29,8 +29,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
 class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   private readonly socket: Subscriber;
   private readonly opts: ResolvedOptions;
-  private frame: Buffer | null = null;
-  private frameOff = 0;
+  private readonly burst = new BurstCursor();
   private frameTopic: Buffer = Buffer.alloc(0);
   private pendingRead: Promise<IteratorResult<Delivery>> | null = null;
 
@@ -99,9 +98,9 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
 
   private next(): Promise<IteratorResult<Delivery>> {
     if (this.pendingRead !== null) return this.pendingRead.then(() => this.next());
-    const frame = this.frame;
+    const frame = this.burst.frame;
     if (frame !== null && !this.closedFlag) {
-      return Promise.resolve({ done: false, value: this.takeEntry(frame) });
+      return Promise.resolve({ done: false, value: this.takeEntry() });
     }
     if (this.socket.closed) return Promise.resolve(DONE);
     const read = this.receive();
@@ -111,16 +110,9 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     });
   }
 
-  private takeEntry(frame: Buffer): Delivery {
-    const off = this.frameOff;
-    const len =
-      ((frame[off]! << 24) | (frame[off + 1]! << 16) | (frame[off + 2]! << 8) | frame[off + 3]!) >>>
-      0;
-    const end = off + 4 + len;
-    if (end >= frame.length) this.frame = null;
-    else this.frameOff = end;
+  private takeEntry(): Delivery {
     this.counters.messagesIn++;
-    return { topic: this.frameTopic, message: frame.subarray(off + 4, end) };
+    return { topic: this.frameTopic, message: this.burst.take() };
   }
 
   private async receive(): Promise<IteratorResult<Delivery>> {
@@ -144,10 +136,9 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
         this.counters.messagesIn++;
         return { done: false, value: { topic, message: frames[2]! } };
       }
-      this.frame = head;
-      this.frameOff = 1;
+      this.burst.load(head);
       this.frameTopic = topic;
-      return { done: false, value: this.takeEntry(head) };
+      return { done: false, value: this.takeEntry() };
     }
   }
 }

@@ -88,13 +88,14 @@ async function setup(
   serverOptions: Omit<ServerOptions, 'transport'> = {},
   clientOptions: Partial<ClientOptions> = {},
   servers = 1,
+  log: string[] = [],
 ) {
   const net = createMemoryNetwork();
   fx = { net, servers: [], clients: [] };
   const endpoints: string[] = [];
   for (let i = 0; i < servers; i++) {
     const server = createServer({ ...serverOptions, transport: net.server() });
-    server.add(Greeter, greeterImpl());
+    server.add(Greeter, greeterImpl(log));
     server.add(Checked, { add: ({ a, b }) => ({ sum: a + b }) });
     const [endpoint] = await server.listen('memory://*');
     fx.servers.push(server);
@@ -106,7 +107,7 @@ async function setup(
     ...clientOptions,
   });
   fx.clients.push(client);
-  return { net, client, endpoints, server: fx.servers[0] as Server };
+  return { net, client, endpoints, server: fx.servers[0] as Server, log };
 }
 
 describe('rpc unary', () => {
@@ -135,16 +136,7 @@ describe('rpc unary', () => {
   });
 
   it('fails with DEADLINE_EXCEEDED at the deadline and aborts the handler signal', async () => {
-    const log: string[] = [];
-    const net = createMemoryNetwork();
-    const server = createServer({ transport: net.server() });
-    server.add(Greeter, greeterImpl(log));
-    const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, {
-      endpoints: [endpoint as string],
-      transport: (e) => net.client(e),
-    });
-    fx = { net, servers: [server], clients: [client] };
+    const { client, log } = await setup();
     const started = performance.now();
     const err = await client.slow({ ms: 60_000 }, { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
@@ -167,16 +159,7 @@ describe('rpc unary', () => {
   });
 
   it('rejects at once with CANCELLED on abort and the handler sees the cancel', async () => {
-    const log: string[] = [];
-    const net = createMemoryNetwork();
-    const server = createServer({ transport: net.server() });
-    server.add(Greeter, greeterImpl(log));
-    const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, {
-      endpoints: [endpoint as string],
-      transport: (e) => net.client(e),
-    });
-    fx = { net, servers: [server], clients: [client] };
+    const { client, server, log } = await setup();
     const ac = new AbortController();
     const call = client
       .slow({ ms: 60_000 }, { signal: ac.signal, timeoutMs: 60_000 })
@@ -484,16 +467,8 @@ describe('rpc unary', () => {
   });
 
   it('cancels the handlers of a client that disconnects', async () => {
-    const log: string[] = [];
-    const net = createMemoryNetwork();
-    const server = createServer({ transport: net.server() });
-    server.add(Greeter, greeterImpl(log));
-    const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, {
-      endpoints: [endpoint],
-      transport: (e) => net.client(e),
-    });
-    fx = { net, servers: [server], clients: [client] };
+    const { client, server, net, endpoints, log } = await setup();
+    const endpoint = endpoints[0] as string;
     const call = client.slow({ ms: 60_000 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
     await until(() => log.includes('slow:start'));
     net.faults.disconnect(endpoint, { reconnect: false });
@@ -570,16 +545,7 @@ describe('rpc unary', () => {
   });
 
   it('cancels calls still running when the grace period ends', async () => {
-    const log: string[] = [];
-    const net = createMemoryNetwork();
-    const server = createServer({ transport: net.server() });
-    server.add(Greeter, greeterImpl(log));
-    const [endpoint] = await server.listen('memory://*');
-    const client = createClient(Greeter, {
-      endpoints: [endpoint as string],
-      transport: (e) => net.client(e),
-    });
-    fx = { net, servers: [server], clients: [client] };
+    const { client, server, log } = await setup();
     const running = client.slow({ ms: 60_000 }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
     await until(() => log.includes('slow:start'));
     await server.close({ graceMs: 20 });

@@ -70,14 +70,10 @@ const pubsub: PubSubImpl = {
   },
   async subscriber(endpoint: string, onMessage: OnMessage) {
     const sub = createSubscriber({ endpoints: [endpoint] });
-    const feed = sub.subscribe(Ticks);
+    // A callback, like the raw peers' receive loops: no promise per message.
+    // (A `for await` over the subscription costs about 0.1 µs more per message.)
+    sub.subscribe(Ticks, { onMessage: (m) => onMessage(m.value) });
     await sub.ready({ timeoutMs: 5000 });
-    void (async () => {
-      for await (const m of feed) {
-        const wait = onMessage(m.value);
-        if (wait) await wait;
-      }
-    })();
     return { close: () => sub.close() };
   },
 };

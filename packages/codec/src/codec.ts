@@ -11,4 +11,11 @@ export interface Codec {
   encode(value: unknown): Uint8Array;
   /** Decodes exactly one value that fills `bytes`. Throws `CodecError`. */
   decode(bytes: Uint8Array): unknown;
+  /**
+   * Optional: decodes `bytes[start, end)` exactly as `decode(bytes.subarray(start, end))`
+   * would, without building the view (the layers above decode a value that
+   * sits inside a received frame). Throws `CodecError`, and `RangeError` for
+   * a range outside `bytes`.
+   */
+  decodeSlice?(bytes: Uint8Array, start: number, end: number): unknown;
 }

@@ -433,6 +433,49 @@ describe('decode options and guarantees', () => {
     expect(codec.decode(frame.subarray(0, encoded[0]!.length))).toEqual({ a: 1 });
   });
 
+  it('decodeSlice decodes a range of a frame like decode of its view', () => {
+    const parts = [{ a: 1 }, 'two', [3, { four: new Uint8Array([4]) }], new Date(5)];
+    const encoded = parts.map((p) => Buffer.from(codec.encode(p)));
+    const frame = Buffer.concat([Buffer.from([0xc1]), ...encoded, Buffer.from([0xc1])]);
+    const inner = frame.subarray(1);
+    let offset = 0;
+    for (const [i, part] of encoded.entries()) {
+      expect(codec.decodeSlice(inner, offset, offset + part.length)).toEqual(parts[i]);
+      offset += part.length;
+    }
+    // Errors count bytes from the start of the range, as decode of the view does.
+    const two = encoded[0]!.length;
+    const truncatedAt = (): unknown => codec.decodeSlice(inner, two, two + 2);
+    expect(codeOf(truncatedAt)).toBe('MALFORMED');
+    expect(truncatedAt).toThrow(
+      (() => {
+        try {
+          codec.decode(inner.subarray(two, two + 2));
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return 'no error';
+      })(),
+    );
+    // Trailing bytes inside the range are refused; the byte after the range is never read.
+    expect(codeOf(() => codec.decodeSlice(frame, 1, 1 + two + 1))).toBe('MALFORMED');
+    const small = createMsgpackCodec({ maxBytes: 4 });
+    expect(small.decodeSlice(bytes('ff93010203ff'), 1, 5)).toEqual([1, 2, 3]);
+    expect(codeOf(() => small.decodeSlice(bytes('9401020304'), 0, 5))).toBe('TOO_LARGE');
+    const shared = new Uint8Array(new SharedArrayBuffer(frame.length));
+    shared.set(frame);
+    expect(codec.decodeSlice(shared, 1, 1 + two)).toEqual({ a: 1 });
+    for (const [start, end] of [
+      [-1, 2],
+      [2, 1],
+      [0, frame.length + 1],
+      [0.5, 2],
+    ] as const) {
+      expect(() => codec.decodeSlice(frame, start, end)).toThrow(RangeError);
+    }
+    expect(codeOf(() => codec.decodeSlice('x' as unknown as Uint8Array, 0, 1))).toBe('MALFORMED');
+  });
+
   it('refuses input longer than maxBytes with TOO_LARGE', () => {
     const small = createMsgpackCodec({ maxBytes: 4 });
     expect(small.decode(bytes('93010203'))).toEqual([1, 2, 3]);

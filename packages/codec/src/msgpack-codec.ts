@@ -66,6 +66,8 @@ export interface MsgpackCodecOptions {
 export interface MsgpackCodec extends Codec {
   /** The options in effect, defaults filled in. */
   readonly options: Readonly<Required<MsgpackCodecOptions>>;
+  /** See {@link Codec.decodeSlice}. */
+  decodeSlice(bytes: Uint8Array, start: number, end: number): unknown;
 }
 
 /** Default of {@link MsgpackCodecOptions.maxBytes}: 16 MiB. */
@@ -142,7 +144,7 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCo
     return view;
   };
 
-  return {
+  const codec: MsgpackCodec = {
     options: resolved,
     encode(value: unknown): Uint8Array {
       return encoder.encode(value);
@@ -168,7 +170,43 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCo
         throw fromMsgpackr(error);
       }
     },
+    decodeSlice(input: Uint8Array, start: number, end: number): unknown {
+      if (!(input instanceof Uint8Array)) {
+        throw new CodecError('MALFORMED', `decode expects a Uint8Array, got ${describe(input)}`);
+      }
+      if (
+        !(
+          Number.isInteger(start) &&
+          Number.isInteger(end) &&
+          0 <= start &&
+          start <= end &&
+          end <= input.length
+        )
+      ) {
+        throw new RangeError(
+          `range [${start}, ${end}) is not within the ${input.length} input bytes`,
+        );
+      }
+      if (input.buffer instanceof SharedArrayBuffer)
+        return codec.decode(input.subarray(start, end));
+      if (end - start > maxBytes) {
+        throw new CodecError(
+          'TOO_LARGE',
+          `input is ${end - start} bytes, more than maxBytes (${maxBytes})`,
+        );
+      }
+      const view = viewOf(input.buffer);
+      const from = input.byteOffset + start;
+      const to = input.byteOffset + end;
+      const unpackr = scanner.scanRange(view, from, to) ? wide : narrow;
+      try {
+        return unpackr.unpack(view, { start: from, end: to });
+      } catch (error) {
+        throw fromMsgpackr(error);
+      }
+    },
   };
+  return codec;
 }
 
 function isResizable(buffer: ArrayBufferLike): boolean {

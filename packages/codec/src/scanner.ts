@@ -72,12 +72,28 @@ export class MsgpackScanner {
    * does not pay for bigints when none are needed.
    */
   scan(b: Uint8Array): boolean {
-    const end = b.length;
+    return this.walk(b, 0, b.length);
+  }
+
+  /**
+   * {@link scan} of `b[start, end)` without a view of it. Error messages
+   * count bytes from `start`, as if the range had been passed on its own.
+   */
+  scanRange(b: Uint8Array, start: number, end: number): boolean {
+    try {
+      return this.walk(b, start, end);
+    } catch {
+      // Rare: walk the range again as its own view, for positions relative to it.
+      return this.walk(b.subarray(start, end), 0, end - start);
+    }
+  }
+
+  private walk(b: Uint8Array, start: number, end: number): boolean {
     const maxDepth = this.maxDepth;
     const objectKeys = this.objectKeys;
     const counts = this.counts;
     const keyed = this.keyed;
-    let pos = 0;
+    let pos = start;
     let depth = 0;
     let remaining = 1;
     let inKeyedMap = false;

@@ -42,6 +42,33 @@ function normalize(value: unknown): unknown {
 /** Decodes with `codec`: the outcome must be a value or a CodecError, nothing else. */
 function check(bytes: Uint8Array, codec: MsgpackCodec = codecs[0]!): unknown {
   inputs++;
+  const outcome = decodeOnce(bytes, codec);
+  // Every other input again through decodeSlice, inside a frame with bytes
+  // on both sides (0xc1: never valid, so a read past the range shows): the
+  // same value or the same error, message included.
+  if (inputs % 2 === 0) {
+    const framed = new Uint8Array(bytes.length + 7).fill(0xc1);
+    framed.set(bytes, 3);
+    let sliced: unknown;
+    try {
+      sliced = codec.decodeSlice(framed, 3, 3 + bytes.length);
+    } catch (error) {
+      sliced = error;
+    }
+    if (outcome instanceof CodecError) {
+      expect(sliced).toBeInstanceOf(CodecError);
+      expect([(sliced as CodecError).code, (sliced as CodecError).message]).toEqual([
+        outcome.code,
+        outcome.message,
+      ]);
+    } else {
+      expect(normalize(sliced)).toEqual(normalize(outcome));
+    }
+  }
+  return outcome;
+}
+
+function decodeOnce(bytes: Uint8Array, codec: MsgpackCodec): unknown {
   let value: unknown;
   try {
     value = codec.decode(bytes);

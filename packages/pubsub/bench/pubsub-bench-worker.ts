@@ -17,7 +17,7 @@
 
 import { Packr, Unpackr } from 'msgpackr';
 import { Subscriber, XPublisher } from 'zeromq';
-import { createPublisher, createSubscriber, defineTopic } from '../src/index.js';
+import { createPublisher, createSubscriber, defineTopic, type TopicMessage } from '../src/index.js';
 import { MESSAGE_BYTES, makeTick, type Tick } from './payload.js';
 
 type Variant = 'xsmb' | 'xsmb-block' | 'raw-one' | 'raw-batch';
@@ -52,8 +52,8 @@ async function publisher(durationMs: number): Promise<void> {
   const packr = new Packr({ useRecords: false, variableMapSize: true });
   if (packr.pack(tick).length !== MESSAGE_BYTES) throw new Error('payload is not 100 bytes');
   let sent = 0;
-  if (variant === 'xsmb' || variant === 'xsmb-block') {
-    const pub = createPublisher({ slowSubscriber: variant === 'xsmb' ? 'drop' : 'block' });
+  if (variant.startsWith('xsmb')) {
+    const pub = createPublisher({ slowSubscriber: variant === 'xsmb-block' ? 'block' : 'drop' });
     const [endpoint] = await pub.listen('tcp://127.0.0.1:0');
     out({ endpoint });
     await pub.waitForSubscribers(2, { timeoutMs: 30_000 });
@@ -129,20 +129,9 @@ async function subscriber(endpoint: string): Promise<void> {
     out({ ...result, checksum, perZmqMessage });
     process.exit(0);
   };
-  if (variant === 'xsmb' || variant === 'xsmb-block') {
+  if (variant.startsWith('xsmb')) {
     const sub = createSubscriber({ endpoints: [endpoint] });
-    const feed = sub.subscribe(Ticks);
-    const end = sub.subscribe(End);
-    void (async () => {
-      for await (const _ of end) {
-        const t = sub.stats().transport;
-        perZmqMessage = t.messagesIn / t.zmqIn;
-        done();
-      }
-    })();
-    await sub.ready();
-    out({ ready: true });
-    for await (const m of feed) {
+    const onTick = (m: TopicMessage<Tick>): void => {
       if (received === 0) {
         first = now();
         cpuFirst = cpuMs();
@@ -154,7 +143,23 @@ async function subscriber(endpoint: string): Promise<void> {
         stamped = received;
         if ((received & 4095) === 0) cpuLast = cpuMs();
       }
-    }
+    };
+    // 'xsmb-callback' consumes with onMessage, the others with `for await`.
+    const feed =
+      variant === 'xsmb-callback'
+        ? sub.subscribe(Ticks, { onMessage: onTick })
+        : sub.subscribe(Ticks);
+    const end = sub.subscribe(End);
+    void (async () => {
+      for await (const _ of end) {
+        const t = sub.stats().transport;
+        perZmqMessage = t.messagesIn / t.zmqIn;
+        done();
+      }
+    })();
+    await sub.ready();
+    out({ ready: true });
+    if (variant !== 'xsmb-callback') for await (const m of feed) onTick(m);
     return;
   }
   const unpackr = new Unpackr({ useRecords: false });

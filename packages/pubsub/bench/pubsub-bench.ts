@@ -2,8 +2,9 @@
  * Pub/sub throughput: messages per second received for 100-byte messages,
  * publisher and subscriber in separate processes over TCP loopback.
  *
- *   xsmb       @xsmb/pubsub, default options (bursting by the transport, slowSubscriber 'drop')
- *   xsmb-block @xsmb/pubsub with slowSubscriber 'block' (lossless)
+ *   xsmb          @xsmb/pubsub, default options (bursting by the transport, slowSubscriber 'drop'), `for await`
+ *   xsmb-callback the same, consumed with an `onMessage` callback
+ *   xsmb-block    @xsmb/pubsub with slowSubscriber 'block' (lossless), `for await`
  *   raw-one    raw zeromq.js PUB/SUB, one message per zmq message
  *   raw-batch  raw zeromq.js PUB/SUB, 64 messages hand-batched per zmq message
  *
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 const quick = values.quick === true;
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const durationMs = Number(values['duration-ms'] ?? (quick ? 1500 : 4000));
-const variants = (values.variants ?? 'xsmb,xsmb-block,raw-one,raw-batch').split(',');
+const variants = (values.variants ?? 'xsmb,xsmb-callback,xsmb-block,raw-one,raw-batch').split(',');
 const worker = join(import.meta.dirname, 'pubsub-bench-worker.ts');
 
 interface Result {

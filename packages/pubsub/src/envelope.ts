@@ -157,40 +157,50 @@ export interface CompactHeader {
  * the bytes, so only the value goes through the MessagePack decoder. The
  * publisher id is at offset 4. Returns false for any other form (metadata,
  * other integer widths or array headers another implementation may write, or
- * garbage): the caller then decodes the whole envelope.
+ * garbage): the caller then decodes the whole envelope. `start` and `end`
+ * delimit the envelope within `bytes` (a received burst frame); `valueOffset`
+ * is relative to `start`.
  */
-export function readCompactHeader(bytes: Uint8Array, out: CompactHeader): boolean {
-  const length = bytes.length;
+export function readCompactHeader(
+  bytes: Uint8Array,
+  out: CompactHeader,
+  start = 0,
+  end = bytes.length,
+): boolean {
+  const length = end - start;
+  const b = start;
   if (
     length < 15 ||
-    bytes[0] !== 0x95 ||
-    bytes[1] !== ENVELOPE_VERSION ||
-    bytes[2] !== 0xc4 ||
-    bytes[3] !== PUBLISHER_ID_BYTES
+    bytes[b] !== 0x95 ||
+    bytes[b + 1] !== ENVELOPE_VERSION ||
+    bytes[b + 2] !== 0xc4 ||
+    bytes[b + 3] !== PUBLISHER_ID_BYTES
   ) {
     return false;
   }
-  const tag = bytes[12]!;
+  const tag = bytes[b + 12]!;
   let seq: number;
   let at: number;
   if (tag <= 0x7f) {
     seq = tag;
     at = 13;
   } else if (tag === 0xcc) {
-    seq = bytes[13]!;
+    seq = bytes[b + 13]!;
     at = 14;
   } else if (tag === 0xcd) {
-    seq = (bytes[13]! << 8) | bytes[14]!;
+    seq = (bytes[b + 13]! << 8) | bytes[b + 14]!;
     at = 15;
   } else if (tag === 0xce) {
     if (length < 18) return false;
-    seq = bytes[13]! * 0x100_0000 + ((bytes[14]! << 16) | (bytes[15]! << 8) | bytes[16]!);
+    seq =
+      bytes[b + 13]! * 0x100_0000 +
+      ((bytes[b + 14]! << 16) | (bytes[b + 15]! << 8) | bytes[b + 16]!);
     at = 17;
   } else {
     return false;
   }
   // Metadata must be nil and a value must follow.
-  if (seq === 0 || at + 1 >= length || bytes[at] !== 0xc0) return false;
+  if (seq === 0 || at + 1 >= length || bytes[b + at] !== 0xc0) return false;
   out.seq = seq;
   out.valueOffset = at + 1;
   return true;

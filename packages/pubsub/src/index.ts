@@ -43,12 +43,15 @@ export { PubSubError, type PubSubErrorCode } from './pubsub-error.js';
 export {
   createSubscriber,
   type ReadyOptions,
+  type SubscribeCallbackOptions,
   type SubscribeOptions,
   type Subscriber,
   type SubscriberOptions,
   type SubscriberStats,
 } from './subscriber.js';
 export type {
+  MessageErrorHandler,
+  MessageHandler,
   OverflowPolicy,
   Subscription,
   SubscriptionStats,

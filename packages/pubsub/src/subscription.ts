@@ -5,6 +5,7 @@
 
 import type { StandardSchemaV1 } from '@xsmb/codec';
 import type { Metadata } from './metadata.js';
+import { PubSubError } from './pubsub-error.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** One received message, as a subscription yields it. */
@@ -50,7 +51,20 @@ export interface SubscriptionStats {
   gaps: number;
   /** Messages refused: undecodable, wrong version, bad envelope or metadata, failed validation. */
   invalid: number;
+  /** Calls of an `onMessage` callback that threw or rejected (the message counts as delivered). */
+  errors: number;
 }
+
+/**
+ * A callback that takes the messages of a subscription instead of an
+ * iterator. Returning a promise holds the subscriber back until it settles
+ * (messages stay in order; the publisher's `slowSubscriber` policy applies
+ * meanwhile, as with a full `'wait'` buffer).
+ */
+export type MessageHandler<T> = (message: TopicMessage<T>) => void | PromiseLike<void>;
+
+/** Told about an `onMessage` callback that threw or rejected. */
+export type MessageErrorHandler<T> = (error: unknown, message: TopicMessage<T>) => void;
 
 /** A subscription: iterate it with `for await`; leaving the loop stops it. */
 export interface Subscription<T> extends AsyncIterable<TopicMessage<T>> {
@@ -91,7 +105,11 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
     dropped: 0,
     gaps: 0,
     invalid: 0,
+    errors: 0,
   };
+  /** The callback that takes messages instead of the iterator, if any. */
+  private readonly handler: MessageHandler<T> | undefined;
+  private readonly onError: MessageErrorHandler<T> | undefined;
   private readonly buffer = new RingBuffer<TopicMessage<T>>();
   private readonly capacity: number;
   private readonly resumeAt: number;
@@ -112,7 +130,11 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
     capacity: number;
     policy: OverflowPolicy;
     onStop: (sub: SubscriptionImpl<T>) => void;
+    onMessage?: MessageHandler<T> | undefined;
+    onError?: MessageErrorHandler<T> | undefined;
   }) {
+    this.handler = init.onMessage;
+    this.onError = init.onError;
     this.topic = init.topic;
     this.key = init.key;
     this.prefix = init.prefix;
@@ -163,6 +185,40 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
     return this.policy === 'wait' && buffer.length >= this.capacity;
   }
 
+  /** True when messages go to an `onMessage` callback ({@link call}) instead of {@link offer}. */
+  get callback(): boolean {
+    return this.handler !== undefined;
+  }
+
+  /**
+   * Hands one message to the `onMessage` callback. Returns a promise when the
+   * callback returned one: the subscriber waits for it before the next message.
+   */
+  call(message: TopicMessage<T>): Promise<void> | undefined {
+    if (this.stoppedFlag) return undefined;
+    this.counters.received++;
+    this.counters.delivered++;
+    let result: void | PromiseLike<void>;
+    try {
+      result = this.handler!(message);
+    } catch (error) {
+      this.failed(error, message);
+      return undefined;
+    }
+    if (result === undefined || typeof result.then !== 'function') return undefined;
+    return Promise.resolve(result).then(undefined, (error: unknown) => this.failed(error, message));
+  }
+
+  private failed(error: unknown, message: TopicMessage<T>): void {
+    this.counters.errors++;
+    if (this.onError === undefined) return;
+    try {
+      this.onError(error, message);
+    } catch {
+      // Observe-only: a throwing error handler must not stop the subscriber.
+    }
+  }
+
   /** Resolves once the buffer drained to half its capacity, or the subscription stopped. */
   space(): Promise<void> {
     if (!this.full) return Promise.resolve();
@@ -190,6 +246,12 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
   }
 
   [Symbol.asyncIterator](): AsyncIterator<TopicMessage<T>> {
+    if (this.handler !== undefined) {
+      throw new PubSubError(
+        'INVALID_ARGUMENT',
+        'this subscription delivers to its onMessage callback; it cannot be iterated',
+      );
+    }
     return this;
   }
 

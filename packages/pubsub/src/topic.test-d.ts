@@ -64,6 +64,21 @@ async function receiveTypes() {
   void stats;
   // @ts-expect-error the overflow policy is one of three names
   sub.subscribe(Prices, { whenFull: 'grow' });
+  // Callbacks get the schema's output type too.
+  sub.subscribe(Orders, {
+    onMessage: (m) => {
+      const qty: number = m.value.qty;
+      void qty;
+    },
+    onError: (error, m) => void [error, m.value.id],
+  });
+  sub.subscribe(Prices, { onMessage: async (m) => void m.value.px, key: 'AAPL' });
+  // @ts-expect-error a callback subscription has no buffer
+  sub.subscribe(Prices, { onMessage: () => {}, bufferSize: 10 });
+  sub.subscribe(Orders, {
+    // @ts-expect-error qty is a number in the output
+    onMessage: (m: TopicMessage<{ id: string; qty: string }>) => void m,
+  });
 }
 
 // Topic type helpers.

@@ -210,4 +210,21 @@ export class BurstCursor {
     else this.#off = end;
     return frame.subarray(off + 4, end);
   }
+
+  /** End (exclusive) of the entry the last {@link skip} passed. */
+  end = 0;
+
+  /**
+   * Passes the next entry without building a view: returns where it starts
+   * in `frame` (captured before the call) and sets {@link end}.
+   */
+  skip(): number {
+    const frame = this.frame as Buffer;
+    const off = this.#off;
+    const end = off + 4 + readU32(frame, off);
+    if (end >= frame.length) this.frame = null;
+    else this.#off = end;
+    this.end = end;
+    return off + 4;
+  }
 }

@@ -110,6 +110,20 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     });
   }
 
+  drainBuffered(
+    sink: (topic: Uint8Array, burst: Uint8Array, start: number, end: number) => boolean,
+  ): void {
+    const topic = this.frameTopic;
+    const cursor = this.burst;
+    let frame = cursor.frame;
+    while (frame !== null && !this.closedFlag) {
+      this.counters.messagesIn++;
+      const start = cursor.skip();
+      if (!sink(topic, frame, start, cursor.end)) return;
+      frame = cursor.frame;
+    }
+  }
+
   private takeEntry(): Delivery {
     this.counters.messagesIn++;
     return { topic: this.frameTopic, message: this.burst.take() };

@@ -202,4 +202,16 @@ export interface SubscriberTransport extends TransportBase, AsyncIterable<Delive
   subscribe(prefix: Uint8Array): void;
   /** Removes one subscription made with `subscribe`. */
   unsubscribe(prefix: Uint8Array): void;
+  /**
+   * Optional fast path, as {@link ClientTransport.drainBuffered}: hands the
+   * rest of the burst already received to `sink` synchronously, with its
+   * topic frame, until the burst ends or `sink` returns `false` (the consumer
+   * must pause: the remaining entries stay for the iterator). Each entry is
+   * given as `burst[start, end)` rather than as a view of its own: one
+   * allocation fewer per message for a consumer that reads it in place. The
+   * bytes are only valid during the call (copy what must outlive it).
+   */
+  drainBuffered?(
+    sink: (topic: Uint8Array, burst: Uint8Array, start: number, end: number) => boolean,
+  ): void;
 }

@@ -7,7 +7,15 @@
  * publishers still only send what someone subscribed to.
  *
  * It is `@xsmb/transport`'s broker, re-exported: it moves frames and knows
- * nothing of envelopes. Run it as a process with the `xsmb-pubsub-broker`
- * command (see README).
+ * nothing of envelopes. With `curve` it encrypts both sides and can hold an
+ * allow-list of publisher and of subscriber keys. Run it as a process with
+ * the `xsmb-pubsub-broker` command (see README).
  */
-export { type Broker, type BrokerOptions, type BrokerStats, createBroker } from '@xsmb/transport';
+export {
+  type Broker,
+  type BrokerEvents,
+  type BrokerOptions,
+  type BrokerSide,
+  type BrokerStats,
+  createBroker,
+} from '@xsmb/transport';

@@ -5,7 +5,14 @@
  */
 
 // For end users.
-export { type Broker, type BrokerOptions, type BrokerStats, createBroker } from './broker.js';
+export {
+  type Broker,
+  type BrokerEvents,
+  type BrokerOptions,
+  type BrokerSide,
+  type BrokerStats,
+  createBroker,
+} from './broker.js';
 // For implementers, tools and tests: the wire (docs/PROTOCOL.md, "Pub/sub messages").
 export {
   checkEnvelope,
@@ -40,6 +47,12 @@ export {
   type WaitForSubscribersOptions,
 } from './publisher.js';
 export { PubSubError, type PubSubErrorCode } from './pubsub-error.js';
+export {
+  type ClientCurveOptions,
+  type CurveKeyPair,
+  generateKeyPair,
+  type ServerCurveOptions,
+} from './security.js';
 export {
   createSubscriber,
   type ReadyOptions,

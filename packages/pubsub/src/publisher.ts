@@ -32,8 +32,11 @@ export interface PublisherOptions {
   slowSubscriber?: SlowSubscriberPolicy;
   /**
    * Options of the default ZeroMQ transport (an XPUB): queue depth, high-water
-   * marks, burst limits, heartbeats, CURVE, `maxMessageBytes` (16 MiB).
-   * Default: the transport's defaults.
+   * marks, burst limits, heartbeats, `maxMessageBytes` (16 MiB), and CURVE:
+   * `curve` (server keys) with an optional `allowedClientKeys` allow-list of
+   * subscriber keys when it `listen`s, or `curveClient` (its own keys and the
+   * broker's public key) when it `connect`s to a broker. Default: the
+   * transport's defaults (no CURVE).
    */
   transportOptions?: Omit<PublisherTransportOptions, 'slowSubscriber'>;
   /** A ready-made transport instead of the default one (tests, custom sockets). */

@@ -2,9 +2,14 @@
  * A pub/sub broker: publishers connect to its XSUB side (frontend),
  * subscribers to its XPUB side (backend). Messages flow frontend -> backend
  * unchanged (topic, burst or large frames); subscriptions flow back.
+ * With CURVE both sides are CURVE servers, each with its own ZAP domain and
+ * optional allow-list.
  */
 
 import { XPublisher, XSubscriber } from 'zeromq';
+import type { ServerCurveOptions } from './curve.js';
+import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
+import { TransportEmitter } from './event-emitter.js';
 import { type SlowSubscriberPolicy, SubscriptionTable, sendToSubscribers } from './fanout.js';
 import { resolveOptions, type TransportOptions } from './options.js';
 import {
@@ -14,6 +19,8 @@ import {
   endpointError,
   normalizeBindEndpoint,
 } from './socket-options.js';
+import { observe } from './transport-core.js';
+import type { ZapRegistration } from './zap-authenticator.js';
 
 /** Options of {@link createBroker}. */
 export interface BrokerOptions
@@ -33,6 +40,46 @@ export interface BrokerOptions
    * @default 'drop'
    */
   readonly slowSubscriber?: SlowSubscriberPolicy;
+  /**
+   * CURVE encryption on both sides (ZMQ_CURVE_SERVER, ZMQ_CURVE_SECRETKEY):
+   * the broker is the CURVE server for publishers (their `curveClient`) and
+   * for subscribers (their `curve`), with this one key pair. Without the
+   * allow-lists below, any peer that knows the public key gets in.
+   * Default: none (plain TCP).
+   */
+  readonly curve?: ServerCurveOptions;
+  /**
+   * Z85 public keys of the publishers allowed to connect to the frontend
+   * (needs `curve`). Enforced by the process-wide ZAP handler, failing
+   * closed, as `allowedClientKeys` of the server transport. Replace at
+   * runtime with `setAllowedPublisherKeys`. Default: no allow-list (every
+   * CURVE client with the broker's public key).
+   */
+  readonly allowedPublisherKeys?: Iterable<string>;
+  /**
+   * Z85 public keys of the subscribers allowed to connect to the backend
+   * (needs `curve`); as `allowedPublisherKeys`. Replace at runtime with
+   * `setAllowedSubscriberKeys`. Default: no allow-list.
+   */
+  readonly allowedSubscriberKeys?: Iterable<string>;
+}
+
+/** Which side of the broker an event concerns: publishers (`frontend`) or subscribers (`backend`). */
+export type BrokerSide = 'frontend' | 'backend';
+
+/** Events of a broker. Listeners must not throw (errors are swallowed). */
+export interface BrokerEvents {
+  /**
+   * A CURVE/ZAP handshake with a publisher (`frontend`) or subscriber
+   * (`backend`) failed: key not on that side's allow-list (`code` `'400'`),
+   * wrong server key (`ERR_ZMTP_CRYPTOGRAPHIC`), mechanism mismatch.
+   */
+  handshakeFailed: {
+    readonly side: BrokerSide;
+    readonly endpoint: string;
+    readonly reason: string;
+    readonly code?: string;
+  };
 }
 
 /** Counters of a broker. */
@@ -45,6 +92,12 @@ export interface BrokerStats {
   drops: number;
   /** Subscribe and unsubscribe notifications passed on to publishers. */
   subscriptionsForwarded: number;
+  /** Handshakes that failed on either side (wrong key, not allowed, mechanism mismatch). */
+  handshakeFailures: number;
+  /** Publishers the frontend's allow-list refused (0 without one). */
+  publishersDenied: number;
+  /** Subscribers the backend's allow-list refused (0 without one). */
+  subscribersDenied: number;
 }
 
 /** A running broker. */
@@ -67,6 +120,21 @@ export interface Broker {
   ): Promise<void>;
   /** A snapshot of the counters. */
   stats(): BrokerStats;
+  /** Registers an event listener; returns a function that removes it. */
+  on<K extends keyof BrokerEvents>(
+    event: K,
+    listener: (event: BrokerEvents[K]) => void,
+  ): () => void;
+  /**
+   * Replaces the frontend's allow-list of publisher keys (Z85); affects new
+   * handshakes only. Throws `TypeError` when created without `allowedPublisherKeys`.
+   */
+  setAllowedPublisherKeys(keys: Iterable<string>): void;
+  /**
+   * Replaces the backend's allow-list of subscriber keys (Z85); affects new
+   * handshakes only. Throws `TypeError` when created without `allowedSubscriberKeys`.
+   */
+  setAllowedSubscriberKeys(keys: Iterable<string>): void;
   /** Stops forwarding and closes both sockets. Idempotent. */
   close(): Promise<void>;
   /** True once `close()` was called. */
@@ -83,7 +151,15 @@ class ZmqBroker implements Broker {
     messagesForwarded: 0,
     drops: 0,
     subscriptionsForwarded: 0,
+    handshakeFailures: 0,
+    publishersDenied: 0,
+    subscribersDenied: 0,
   };
+  private readonly emitter = new TransportEmitter<BrokerEvents>();
+  private readonly frontendZap: ZapRegistration | undefined;
+  private readonly backendZap: ZapRegistration | undefined;
+  private readonly frontendAllowList: boolean;
+  private readonly backendAllowList: boolean;
   private readonly front: string[] = [];
   private readonly back: string[] = [];
   private closedFlag = false;
@@ -100,8 +176,39 @@ class ZmqBroker implements Broker {
       sendHighWaterMark: o.sendHighWaterMark,
       receiveHighWaterMark: o.receiveHighWaterMark,
     };
-    this.frontend = new XSubscriber({ ...common, ...hwm, sendTimeout: 0 });
-    this.backend = new XPublisher({ ...common, ...hwm, noDrop: true, sendTimeout: 0 });
+    // One ZAP domain per side, so each side has its own allow-list.
+    const front = setUpCurveServer(options.curve, options.allowedPublisherKeys, {
+      curve: 'curve',
+      allowed: 'allowedPublisherKeys',
+    });
+    let back: ReturnType<typeof setUpCurveServer> | undefined;
+    let frontend: XSubscriber | undefined;
+    try {
+      back = setUpCurveServer(options.curve, options.allowedSubscriberKeys, {
+        curve: 'curve',
+        allowed: 'allowedSubscriberKeys',
+      });
+      frontend = new XSubscriber({ ...common, ...hwm, sendTimeout: 0, ...front.socketOptions });
+      this.backend = new XPublisher({
+        ...common,
+        ...hwm,
+        noDrop: true,
+        sendTimeout: 0,
+        ...back.socketOptions,
+      });
+    } catch (error) {
+      frontend?.close();
+      front.zap?.release();
+      back?.zap?.release();
+      throw error;
+    }
+    this.frontend = frontend;
+    this.frontendZap = front.zap;
+    this.backendZap = back.zap;
+    this.frontendAllowList = front.hasAllowList;
+    this.backendAllowList = back.hasAllowList;
+    this.observeHandshakes(this.frontend, 'frontend');
+    this.observeHandshakes(this.backend, 'backend');
     // Pass every subscriber's (un)subscription upstream, not only the first/last.
     this.backend.verbosity = 'allSubsUnsubs';
     void this.forwardMessages();
@@ -152,7 +259,46 @@ class ZmqBroker implements Broker {
   }
 
   stats(): BrokerStats {
-    return { ...this.counters };
+    return {
+      ...this.counters,
+      publishersDenied: this.frontendZap?.stats().denied ?? 0,
+      subscribersDenied: this.backendZap?.stats().denied ?? 0,
+    };
+  }
+
+  on<K extends keyof BrokerEvents>(
+    event: K,
+    listener: (event: BrokerEvents[K]) => void,
+  ): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  setAllowedPublisherKeys(keys: Iterable<string>): void {
+    if (this.frontendZap === undefined || !this.frontendAllowList) {
+      throw new TypeError('this broker was created without allowedPublisherKeys');
+    }
+    this.frontendZap.setAllowedKeys(checkAllowedKeys('allowedPublisherKeys', keys));
+  }
+
+  setAllowedSubscriberKeys(keys: Iterable<string>): void {
+    if (this.backendZap === undefined || !this.backendAllowList) {
+      throw new TypeError('this broker was created without allowedSubscriberKeys');
+    }
+    this.backendZap.setAllowedKeys(checkAllowedKeys('allowedSubscriberKeys', keys));
+  }
+
+  private observeHandshakes(socket: XSubscriber | XPublisher, side: BrokerSide): void {
+    observe(socket, {
+      handshakeFailed: (address, reason, code) => {
+        this.counters.handshakeFailures++;
+        this.emitter.emit(
+          'handshakeFailed',
+          code === undefined
+            ? { side, endpoint: address, reason }
+            : { side, endpoint: address, reason, code },
+        );
+      },
+    });
   }
 
   private async forwardMessages(): Promise<void> {
@@ -186,8 +332,11 @@ class ZmqBroker implements Broker {
     if (!this.closedFlag) {
       this.closedFlag = true;
       this.subs.fail(closedError('broker'));
+      // Closing the sockets ends their Observers (see client-transport.ts).
       this.frontend.close();
       this.backend.close();
+      this.frontendZap?.release();
+      this.backendZap?.release();
     }
     return Promise.resolve();
   }
@@ -196,7 +345,8 @@ class ZmqBroker implements Broker {
 /**
  * Creates a pub/sub broker (XSUB for publishers, XPUB for subscribers) that
  * forwards messages one way and subscriptions the other, and counts both.
- * Call `listen(frontend, backend)` to bind it.
+ * Call `listen(frontend, backend)` to bind it. With `curve` both sides are
+ * CURVE servers, with optional allow-lists per side.
  */
 export function createBroker(options: BrokerOptions = {}): Broker {
   return new ZmqBroker(options);

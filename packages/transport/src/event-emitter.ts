@@ -1,23 +1,24 @@
 /**
- * A minimal typed emitter for {@link TransportEvents}. Listeners must not
- * throw; if one does, the error is swallowed so a buggy listener cannot break
- * the socket loop that emitted the event.
+ * A minimal typed emitter, for {@link TransportEvents} by default (the
+ * broker uses it with its own events). Listeners must not throw; if one
+ * does, the error is swallowed so a buggy listener cannot break the socket
+ * loop that emitted the event.
  */
 
-import type { TransportEvents, TransportListener } from './types.js';
+import type { TransportEvents } from './types.js';
 
-type Listeners = { [K in keyof TransportEvents]?: Set<TransportListener<K>> };
+type Listeners<E> = { [K in keyof E]?: Set<(event: E[K]) => void> };
 
-/** Holds the listeners of one transport. */
-export class TransportEmitter {
-  private readonly listeners: Listeners = {};
+/** Holds the listeners of one transport (or broker). */
+export class TransportEmitter<E extends object = TransportEvents> {
+  private readonly listeners: Listeners<E> = {};
 
   /** Registers a listener; returns a function that removes it. */
-  on<K extends keyof TransportEvents>(event: K, listener: TransportListener<K>): () => void {
-    let set = this.listeners[event] as Set<TransportListener<K>> | undefined;
+  on<K extends keyof E>(event: K, listener: (event: E[K]) => void): () => void {
+    let set = this.listeners[event];
     if (set === undefined) {
       set = new Set();
-      (this.listeners as Record<string, Set<TransportListener<K>>>)[event] = set;
+      this.listeners[event] = set;
     }
     set.add(listener);
     return () => {
@@ -26,14 +27,14 @@ export class TransportEmitter {
   }
 
   /** True when someone listens, so callers can skip building an event object. */
-  has(event: keyof TransportEvents): boolean {
+  has(event: keyof E): boolean {
     const set = this.listeners[event];
     return set !== undefined && set.size > 0;
   }
 
   /** Calls every listener of `event`; errors thrown by listeners are ignored. */
-  emit<K extends keyof TransportEvents>(event: K, data: TransportEvents[K]): void {
-    const set = this.listeners[event] as Set<TransportListener<K>> | undefined;
+  emit<K extends keyof E>(event: K, data: E[K]): void {
+    const set = this.listeners[event];
     if (set === undefined) return;
     for (const listener of set) {
       try {

@@ -13,7 +13,14 @@
  */
 
 /** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
-export { type Broker, type BrokerOptions, type BrokerStats, createBroker } from './broker.js';
+export {
+  type Broker,
+  type BrokerEvents,
+  type BrokerOptions,
+  type BrokerSide,
+  type BrokerStats,
+  createBroker,
+} from './broker.js';
 /** Request/response client (DEALER). */
 export { type ClientTransportOptions, createClientTransport } from './client-transport.js';
 /** CURVE keys. */
@@ -42,6 +49,8 @@ export type { BurstOptions, TransportOptions } from './options.js';
 export {
   createPublisherTransport,
   type PublisherTransportOptions,
+  type PublisherTransportStats,
+  type ZmqPublisherTransport,
 } from './publisher-transport.js';
 /** Request/response server (ROUTER). */
 export {

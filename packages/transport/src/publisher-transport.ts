@@ -4,6 +4,8 @@
  */
 
 import { XPublisher } from 'zeromq';
+import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
+import { checkAllowedKeys, curveClientSocketOptions, setUpCurveServer } from './curve-socket.js';
 import {
   type FanoutResult,
   type SlowSubscriberPolicy,
@@ -23,7 +25,8 @@ import {
   tooLargeError,
 } from './socket-options.js';
 import { observe, RESOLVED, TransportCore } from './transport-core.js';
-import type { PublisherTransport } from './types.js';
+import type { PublisherTransport, TransportStats } from './types.js';
+import type { ZapRegistration } from './zap-authenticator.js';
 
 /** Options of {@link createPublisherTransport}. `sendTimeoutMs` does not apply (XPUB never waits). */
 export interface PublisherTransportOptions extends TransportOptions {
@@ -34,6 +37,50 @@ export interface PublisherTransportOptions extends TransportOptions {
    * @default 'drop'
    */
   readonly slowSubscriber?: SlowSubscriberPolicy;
+  /**
+   * CURVE encryption for a publisher that binds (`listen`): it is the CURVE
+   * server (ZMQ_CURVE_SERVER, ZMQ_CURVE_SECRETKEY) and subscribers need its
+   * public key. Without `allowedClientKeys` any subscriber that knows the
+   * public key gets in. Such a publisher cannot `connect()` (use
+   * `curveClient` for that). Default: none (plain TCP).
+   */
+  readonly curve?: ServerCurveOptions;
+  /**
+   * Z85 public keys of the subscribers allowed in (needs `curve`). Enforced
+   * by the process-wide ZAP handler with ZMQ_ZAP_DOMAIN +
+   * ZMQ_ZAP_ENFORCE_DOMAIN, as on the server transport, so it fails closed:
+   * if the handler is gone nobody gets in. Replace at runtime with
+   * `setAllowedClientKeys`. Default: no allow-list.
+   */
+  readonly allowedClientKeys?: Iterable<string>;
+  /**
+   * CURVE encryption for a publisher that `connect()`s to a CURVE broker: it
+   * is then a CURVE client (ZMQ_CURVE_SERVERKEY = the broker's public key,
+   * ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY), and its `publicKey` is what
+   * the broker's `allowedPublisherKeys` lists. A ZeroMQ socket has one CURVE
+   * role, so this excludes `curve`, and `listen()` then rejects. Default:
+   * none (plain TCP).
+   */
+  readonly curveClient?: ClientCurveOptions;
+}
+
+/** Counters of a publisher transport: the common ones plus security. */
+export interface PublisherTransportStats extends TransportStats {
+  /** Handshakes that failed on this publisher (wrong key, not allowed, mechanism mismatch). */
+  handshakeFailures: number;
+  /** Subscribers the allow-list refused (0 without an allow-list). */
+  authDenied: number;
+}
+
+/** The ZeroMQ {@link PublisherTransport}, with what only it has. */
+export interface ZmqPublisherTransport extends PublisherTransport {
+  /** Counters, including handshake failures. */
+  stats(): PublisherTransportStats;
+  /**
+   * Replaces the allow-list of subscriber public keys (Z85). Affects new
+   * handshakes only. Throws `TypeError` when the publisher has no allow-list.
+   */
+  setAllowedClientKeys(keys: Iterable<string>): void;
 }
 
 /** A run of messages with one topic, ready to be cut into bursts. */
@@ -52,8 +99,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** XPUB-based {@link PublisherTransport}. */
-class ZmqPublisher extends TransportCore implements PublisherTransport {
+class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
   private readonly socket: XPublisher;
+  /** Which CURVE side this socket plays, if any: `listen` and `connect` check it. */
+  private readonly curveRole: 'server' | 'client' | undefined;
+  private readonly zap: ZapRegistration | undefined;
+  private readonly hasAllowList: boolean;
+  private handshakeFailures = 0;
   private readonly opts: ResolvedOptions;
   private readonly policy: SlowSubscriberPolicy;
   private readonly bound: string[] = [];
@@ -78,16 +130,38 @@ class ZmqPublisher extends TransportCore implements PublisherTransport {
     }
     this.policy = policy;
     const o = this.opts;
-    this.socket = new XPublisher({
-      ...commonSocketOptions(o),
-      sendHighWaterMark: o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-      // A full subscriber fails the send at once (EAGAIN) instead of the
-      // silent per-subscriber drop of plain PUB: the writer then drops
-      // (counted) or backs off, per `slowSubscriber`.
-      noDrop: true,
-      sendTimeout: 0,
+    const { curve, curveClient } = options;
+    if (curve !== undefined && curveClient !== undefined) {
+      throw new TypeError(
+        'curve and curveClient exclude each other: a socket is either a CURVE server (listen) or a CURVE client (connect)',
+      );
+    }
+    const client = curveClientSocketOptions('curveClient', curveClient);
+    const security = setUpCurveServer(curve, options.allowedClientKeys, {
+      curve: 'curve',
+      allowed: 'allowedClientKeys',
     });
+    this.zap = security.zap;
+    this.hasAllowList = security.hasAllowList;
+    this.curveRole =
+      curve !== undefined ? 'server' : curveClient !== undefined ? 'client' : undefined;
+    try {
+      this.socket = new XPublisher({
+        ...commonSocketOptions(o),
+        sendHighWaterMark: o.sendHighWaterMark,
+        receiveHighWaterMark: o.receiveHighWaterMark,
+        // A full subscriber fails the send at once (EAGAIN) instead of the
+        // silent per-subscriber drop of plain PUB: the writer then drops
+        // (counted) or backs off, per `slowSubscriber`.
+        noDrop: true,
+        sendTimeout: 0,
+        ...security.socketOptions,
+        ...client,
+      });
+    } catch (error) {
+      this.zap?.release();
+      throw error;
+    }
     // Every subscribe and unsubscribe, also duplicates, so counts are per subscriber.
     this.socket.verbosity = 'allSubsUnsubs';
     observe(this.socket, {
@@ -98,11 +172,13 @@ class ZmqPublisher extends TransportCore implements PublisherTransport {
           peer: address,
           reason: 'disconnected',
         }),
-      handshakeFailed: (address, reason, code) =>
+      handshakeFailed: (address, reason, code) => {
+        this.handshakeFailures++;
         this.emitter.emit(
           'handshakeFailed',
           code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
-        ),
+        );
+      },
     });
     void this.readSubscriptions();
   }
@@ -115,8 +191,28 @@ class ZmqPublisher extends TransportCore implements PublisherTransport {
     return this.out.size;
   }
 
+  override stats(): PublisherTransportStats {
+    return {
+      ...this.counters,
+      queueDepth: this.out.size,
+      handshakeFailures: this.handshakeFailures,
+      authDenied: this.zap?.stats().denied ?? 0,
+    };
+  }
+
+  setAllowedClientKeys(keys: Iterable<string>): void {
+    if (this.zap === undefined || !this.hasAllowList) {
+      throw new TypeError('this publisher was created without allowedClientKeys');
+    }
+    this.zap.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
+  }
+
   async listen(endpoint: string): Promise<string> {
     if (this.closedFlag) throw closedError();
+    if (this.curveRole === 'client') {
+      // Subscribers would be met by a CURVE client: no handshake could succeed.
+      throw new TypeError('listen() needs curve (server keys); curveClient is for connect()');
+    }
     try {
       this.socket.bindSync(normalizeBindEndpoint(endpoint));
     } catch (cause) {
@@ -129,6 +225,12 @@ class ZmqPublisher extends TransportCore implements PublisherTransport {
 
   connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
+    if (this.curveRole === 'server') {
+      // A broker's CURVE frontend is a server too: no handshake could succeed.
+      throw new TypeError(
+        'connect() needs curveClient (the broker is the CURVE server); curve is for listen()',
+      );
+    }
     try {
       this.socket.connect(endpoint);
     } catch (cause) {
@@ -293,16 +395,19 @@ class ZmqPublisher extends TransportCore implements PublisherTransport {
     this.socket.linger = this.opts.lingerMs;
     // Closing the socket ends its Observer (see client-transport.ts).
     this.socket.close();
+    this.zap?.release();
   }
 }
 
 /**
  * Creates a publisher transport: an XPUB that binds (`listen`) for
  * subscribers or connects to a broker. Topic first, then the burst or large
- * frames; one burst carries one topic.
+ * frames; one burst carries one topic. With `curve` it is a CURVE server
+ * (optionally with an allow-list of subscriber keys), with `curveClient` a
+ * CURVE client of a broker.
  */
 export function createPublisherTransport(
   options: PublisherTransportOptions = {},
-): PublisherTransport {
+): ZmqPublisherTransport {
   return new ZmqPublisher(options);
 }

@@ -4,7 +4,8 @@
  */
 
 import { Router } from 'zeromq';
-import { checkCurveKey, type ServerCurveOptions } from './curve.js';
+import type { ServerCurveOptions } from './curve.js';
+import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
 import { TransportError } from './errors.js';
 import {
   BurstCursor,
@@ -28,7 +29,7 @@ import {
 } from './socket-options.js';
 import { observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
-import { ZapAuthenticator, type ZapRegistration } from './zap-authenticator.js';
+import type { ZapRegistration } from './zap-authenticator.js';
 
 /** Options of {@link createServerTransport}. */
 export interface ServerTransportOptions extends TransportOptions {
@@ -140,18 +141,12 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     super();
     this.opts = resolveOptions(options);
     const o = this.opts;
-    const { curve, allowedClientKeys } = options;
-    if (allowedClientKeys !== undefined && curve === undefined) {
-      throw new TypeError('allowedClientKeys needs curve (the keys are CURVE client keys)');
-    }
-    let keys: string[] | undefined;
-    if (allowedClientKeys !== undefined) {
-      keys = [...allowedClientKeys].map((k, i) => checkCurveKey(`allowedClientKeys[${i}]`, k));
-    }
-    // Every CURVE server registers a ZAP domain, with or without an allow-list:
-    // the shared handler then answers for all of them (see zap-authenticator.ts).
-    this.zap = curve === undefined ? undefined : ZapAuthenticator.for().register(keys);
-    this.hasAllowList = keys !== undefined;
+    const security = setUpCurveServer(options.curve, options.allowedClientKeys, {
+      curve: 'curve',
+      allowed: 'allowedClientKeys',
+    });
+    this.zap = security.zap;
+    this.hasAllowList = security.hasAllowList;
     try {
       this.socket = new Router({
         ...commonSocketOptions(o),
@@ -161,19 +156,12 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
         // Never drop silently: unknown peers fail with EHOSTUNREACH, full ones
         // with EAGAIN, and both are handled per peer by the writer.
         mandatory: true,
-        ...(curve === undefined
-          ? {}
-          : {
-              curveServer: true,
-              curveSecretKey: checkCurveKey('curve.secretKey', curve.secretKey),
-            }),
-        ...(this.zap === undefined ? {} : { zapDomain: this.zap.domain, zapEnforceDomain: true }),
+        ...security.socketOptions,
       });
     } catch (error) {
       this.zap?.release();
       throw error;
     }
-    if (curve !== undefined) checkCurveKey('curve.publicKey', curve.publicKey);
     // Peer lifecycle as messages ([routing id, empty frame]) in the data
     // stream: the only way zeromq.js tells which routing id went away.
     (
@@ -212,7 +200,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     if (this.zap === undefined || !this.hasAllowList) {
       throw new TypeError('this server was created without allowedClientKeys');
     }
-    this.zap.setAllowedKeys([...keys].map((k, i) => checkCurveKey(`allowedClientKeys[${i}]`, k)));
+    this.zap.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
   }
 
   async listen(endpoint: string): Promise<string> {

@@ -3,6 +3,8 @@
  */
 
 import { Subscriber } from 'zeromq';
+import type { ClientCurveOptions } from './curve.js';
+import { curveClientSocketOptions } from './curve-socket.js';
 import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
@@ -17,6 +19,16 @@ import type { Delivery, SubscriberTransport } from './types.js';
 export interface SubscriberTransportOptions extends TransportOptions {
   /** Endpoints to connect to right away; more with `connect()`. Default: none. */
   readonly endpoints?: readonly string[];
+  /**
+   * CURVE encryption and authentication (ZMQ_CURVE_SERVERKEY,
+   * ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY): the subscriber is the CURVE
+   * client of the publisher or broker it connects to. `serverPublicKey` is
+   * the publisher's (or broker's) public key, `publicKey` is what their
+   * allow-list contains. The same keys are used for every endpoint. A
+   * refused key or a wrong server key shows as a `handshakeFailed` event;
+   * nothing is delivered. Default: none (plain TCP).
+   */
+  readonly curve?: ClientCurveOptions;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -40,6 +52,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     this.socket = new Subscriber({
       ...commonSocketOptions(o),
       receiveHighWaterMark: o.receiveHighWaterMark,
+      ...curveClientSocketOptions('curve', options.curve),
     });
     observe(this.socket, {
       handshake: (address) => this.emitter.emit('connected', { endpoint: address, peer: address }),

@@ -1,0 +1,87 @@
+/**
+ * The CURVE role of one socket as zeromq.js constructor options: a server
+ * (with its registration at the shared ZAP handler) or a client. Every
+ * socket type uses these, so validation, error messages and the fail-closed
+ * setup are the same on ROUTER, XPUB and XSUB.
+ */
+
+import { type ClientCurveOptions, checkCurveKey, type ServerCurveOptions } from './curve.js';
+import { ZapAuthenticator, type ZapRegistration } from './zap-authenticator.js';
+
+/** zeromq.js options of a CURVE server socket; empty without CURVE. */
+export interface CurveServerSocketOptions {
+  curveServer?: boolean;
+  curveSecretKey?: string;
+  zapDomain?: string;
+  zapEnforceDomain?: boolean;
+}
+
+/** zeromq.js options of a CURVE client socket; empty without CURVE. */
+export interface CurveClientSocketOptions {
+  curveServerKey?: string;
+  curvePublicKey?: string;
+  curveSecretKey?: string;
+}
+
+/** A CURVE server socket's setup: its options and its ZAP domain. */
+export interface CurveServer {
+  /** Spread into the socket's constructor options. */
+  readonly socketOptions: CurveServerSocketOptions;
+  /** The ZAP registration; release it when the socket closes (or fails to open). */
+  readonly zap: ZapRegistration | undefined;
+  /** Whether an allow-list was given (only then may it be replaced). */
+  readonly hasAllowList: boolean;
+}
+
+/** Validates an allow-list of Z85 client keys; `name` labels errors (`name[i]`). */
+export function checkAllowedKeys(name: string, keys: Iterable<string>): string[] {
+  return [...keys].map((k, i) => checkCurveKey(`${name}[${i}]`, k));
+}
+
+/**
+ * Validates the keys and registers a ZAP domain for a CURVE server socket,
+ * with the allow-list or (without one) admitting every CURVE client. The
+ * socket gets ZMQ_ZAP_DOMAIN + ZMQ_ZAP_ENFORCE_DOMAIN, so it refuses
+ * everyone when the handler is gone (fail closed). Throws `TypeError` for
+ * malformed keys or an allow-list without `curve`; nothing is registered then.
+ * `names` are the option names used in error messages.
+ */
+export function setUpCurveServer(
+  curve: ServerCurveOptions | undefined,
+  allowedKeys: Iterable<string> | undefined,
+  names: { readonly curve: string; readonly allowed: string },
+): CurveServer {
+  if (allowedKeys !== undefined && curve === undefined) {
+    throw new TypeError(`${names.allowed} needs ${names.curve} (the keys are CURVE client keys)`);
+  }
+  if (curve === undefined) return { socketOptions: {}, zap: undefined, hasAllowList: false };
+  const secretKey = checkCurveKey(`${names.curve}.secretKey`, curve.secretKey);
+  checkCurveKey(`${names.curve}.publicKey`, curve.publicKey);
+  const keys = allowedKeys === undefined ? undefined : checkAllowedKeys(names.allowed, allowedKeys);
+  // Every CURVE server registers a ZAP domain, with or without an allow-list:
+  // the shared handler then answers for all of them (see zap-authenticator.ts).
+  const zap = ZapAuthenticator.for().register(keys);
+  return {
+    socketOptions: {
+      curveServer: true,
+      curveSecretKey: secretKey,
+      zapDomain: zap.domain,
+      zapEnforceDomain: true,
+    },
+    zap,
+    hasAllowList: keys !== undefined,
+  };
+}
+
+/** Validates a client's keys into socket options; `name` labels errors. */
+export function curveClientSocketOptions(
+  name: string,
+  curve: ClientCurveOptions | undefined,
+): CurveClientSocketOptions {
+  if (curve === undefined) return {};
+  return {
+    curveServerKey: checkCurveKey(`${name}.serverPublicKey`, curve.serverPublicKey),
+    curvePublicKey: checkCurveKey(`${name}.publicKey`, curve.publicKey),
+    curveSecretKey: checkCurveKey(`${name}.secretKey`, curve.secretKey),
+  };
+}

@@ -10,7 +10,8 @@
  *
  * Variants:
  *   xsmb      @xsmb/pubsub publisher and subscriber (default options: slowSubscriber 'drop').
- *   xsmb-block the same with slowSubscriber 'block' (lossless: the publisher waits).
+ *   xsmb-callback the same, the subscriber consuming with an onMessage callback.
+ *   xsmb-block the same as xsmb with slowSubscriber 'block' (lossless: the publisher waits).
  *   raw-one   raw zeromq.js, one msgpackr-encoded message per zmq message.
  *   raw-batch raw zeromq.js, 64 messages per zmq message (u32 length + bytes each).
  */
@@ -20,7 +21,7 @@ import { Subscriber, XPublisher } from 'zeromq';
 import { createPublisher, createSubscriber, defineTopic, type TopicMessage } from '../src/index.js';
 import { MESSAGE_BYTES, makeTick, type Tick } from './payload.js';
 
-type Variant = 'xsmb' | 'xsmb-block' | 'raw-one' | 'raw-batch';
+type Variant = 'xsmb' | 'xsmb-callback' | 'xsmb-block' | 'raw-one' | 'raw-batch';
 const [role, variant, arg1, arg2] = process.argv.slice(2) as [
   'pub' | 'sub',
   Variant,

@@ -176,7 +176,11 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     if (out.size < o.sendQueueDepth && !out.hasWaiters) {
       out.push(message);
       this.counters.messagesOut++;
-      if (!this.writing && !this.scheduled) {
+      if (out.size >= o.burst.flushAt && !this.writing) {
+        // Enough for a worthwhile burst: send now, so the server starts on
+        // it while this turn goes on producing (see BurstOptions.flushAt).
+        void this.write();
+      } else if (!this.writing && !this.scheduled) {
         // setImmediate, not a microtask: everything queued in this turn of the
         // event loop (including by consumers of a burst just received) goes out
         // in one burst, and a lone message still leaves without a timer delay.

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { checkFrames, decodeFrames, encodeBurst, planBurst, writeBurst } from './framing.js';
 import type { ResolvedBurst } from './options.js';
 
-const limits: ResolvedBurst = { maxMessages: 4, maxBytes: 1 + 3 * 14, largeMessageBytes: 20 };
+const limits: ResolvedBurst = {
+  maxMessages: 4,
+  maxBytes: 1 + 3 * 14,
+  largeMessageBytes: 20,
+  flushAt: 32,
+};
 const msgs = (...sizes: number[]): Uint8Array[] => sizes.map((n, i) => new Uint8Array(n).fill(i));
 
 describe('planBurst', () => {

@@ -235,6 +235,10 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
       this.totalQueued++;
       this.counters.messagesOut++;
       if (!p.ready) this.enqueueReady(p);
+      else if (out.size >= o.burst.flushAt && !this.writing && this.sleeping === null) {
+        // Pipelining, as in the client transport (BurstOptions.flushAt).
+        void this.write();
+      }
       return RESOLVED;
     }
     if (o.whenFull === 'error') return Promise.reject(queueFullError(o.sendQueueDepth));

@@ -21,6 +21,11 @@ function sizeOf(i: number): number {
   return 8 + (i % 200);
 }
 
+/** Lets `n` rounds of microtasks run, without ending the event loop's turn. */
+async function microtasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
 describe('data path', () => {
   for (const proto of PROTOS) {
     it(`100,000 messages each way arrive complete and in order over ${proto}`, async () => {
@@ -108,6 +113,46 @@ describe('data path', () => {
       if (++i === 25) break;
     }
     expect(server.stats().zmqIn).toBe(3);
+  });
+
+  it('burst.flushAt sends a burst at once, before the turn ends; the rest follows at its end', async () => {
+    const server = resources.add(createServerTransport({ burst: { flushAt: 3 } }));
+    const endpoint = await server.listen(bindAddress('tcp'));
+    const client = resources.add(createClientTransport(endpoint, { burst: { flushAt: 4 } }));
+    await client.ready({ timeoutMs: 10_000 });
+    // (Counters move when libzmq has taken a message: a few microtasks after
+    // the send, still within the same turn of the event loop.)
+    for (let i = 0; i < 3; i++) void client.send(numbered(i, 16));
+    await microtasks(20);
+    expect(client.stats().zmqOut).toBe(0); // below flushAt: waits for the turn's end
+    // The 4th makes a burst worth sending now; the 5th to 10th queue behind
+    // the send in progress and wait for the end of the turn.
+    for (let i = 3; i < 10; i++) void client.send(numbered(i, 16));
+    await microtasks(20);
+    expect(client.stats().zmqOut).toBe(1);
+    await waitFor(() => client.stats().zmqOut === 2, 'the rest at the end of the turn');
+    expect(client.stats().bursts).toBe(2); // 4 + 6
+
+    let peer = '';
+    const it = server[Symbol.asyncIterator]();
+    for (let i = 0; i < 10; i++) {
+      const r = await within(it.next(), 10_000, `message ${i}`);
+      expect(checkNumbered(r.value!.message, i, 16)).toBe('');
+      peer = r.value!.peer;
+    }
+    expect(server.stats().zmqIn).toBe(2);
+    // The server side does the same with its replies.
+    for (let i = 0; i < 3; i++) void server.send(peer, numbered(i, 16));
+    await microtasks(20);
+    expect(server.stats().zmqOut).toBe(1);
+    for (let i = 3; i < 5; i++) void server.send(peer, numbered(i, 16));
+    await waitFor(() => server.stats().zmqOut === 2, 'both bursts of replies');
+    const replies = client[Symbol.asyncIterator]();
+    for (let i = 0; i < 5; i++) {
+      const r = await within(replies.next(), 10_000, `reply ${i}`);
+      expect(checkNumbered(r.value!, i, 16)).toBe('');
+    }
+    expect(() => createClientTransport(endpoint, { burst: { flushAt: 0 } })).toThrow(TypeError);
   });
 
   it('bursts respect burst.maxBytes and large messages are not copied into bursts', async () => {

@@ -57,8 +57,11 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
   private pendingRead: Promise<IteratorResult<Uint8Array>> | null = null;
   private readonly runWriter = (): void => {
     this.scheduled = false;
+    this.flushedEarly = false;
     void this.write();
   };
+  /** A burst left early (flushAt) in this turn: the rest waits for its end, in full bursts. */
+  private flushedEarly = false;
 
   constructor(endpoint: string, options: ClientTransportOptions) {
     super();
@@ -176,11 +179,14 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     if (out.size < o.sendQueueDepth && !out.hasWaiters) {
       out.push(message);
       this.counters.messagesOut++;
-      if (out.size >= o.burst.flushAt && !this.writing) {
+      if (out.size >= o.burst.flushAt && !this.writing && !this.flushedEarly) {
         // Enough for a worthwhile burst: send now, so the server starts on
         // it while this turn goes on producing (see BurstOptions.flushAt).
+        // Once per turn: a producer that keeps going fills full bursts.
+        this.flushedEarly = true;
         void this.write();
       } else if (!this.writing && !this.scheduled) {
+        this.flushedEarly = false;
         // setImmediate, not a microtask: everything queued in this turn of the
         // event loop (including by consumers of a burst just received) goes out
         // in one burst, and a lone message still leaves without a timer delay.

@@ -123,11 +123,15 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
   private pendingRead: Promise<IteratorResult<Inbound>> | null = null;
   private readonly runWriter = (): void => {
     this.scheduled = false;
+    this.flushedEarly = false;
     void this.write();
   };
+  /** A burst left early (flushAt) in this turn: the rest waits for its end, in full bursts. */
+  private flushedEarly = false;
   private deferScheduled = false;
   private readonly flushDeferred = (): void => {
     this.deferScheduled = false;
+    this.flushedEarly = false;
     const deferred = this.deferred;
     this.deferred = [];
     for (const p of deferred) {
@@ -235,8 +239,14 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
       this.totalQueued++;
       this.counters.messagesOut++;
       if (!p.ready) this.enqueueReady(p);
-      else if (out.size >= o.burst.flushAt && !this.writing && this.sleeping === null) {
-        // Pipelining, as in the client transport (BurstOptions.flushAt).
+      else if (
+        out.size >= o.burst.flushAt &&
+        !this.writing &&
+        !this.flushedEarly &&
+        this.sleeping === null
+      ) {
+        // Pipelining, once per turn, as in the client transport (BurstOptions.flushAt).
+        this.flushedEarly = true;
         void this.write();
       }
       return RESOLVED;
@@ -252,6 +262,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
       // The writer waits for a backed-off peer; a fresh peer can go now.
       if (p.backoffUntil === 0) this.sleeping.wake();
     } else if (!this.writing && !this.scheduled) {
+      this.flushedEarly = false;
       this.scheduled = true;
       setImmediate(this.runWriter);
     }

@@ -27,6 +27,12 @@ export {
   PUBLISHER_ID_BYTES,
 } from './envelope.js';
 export type {
+  ConnectionEvents,
+  ConnectionListener,
+  DisconnectReason,
+  TransportEvents,
+} from './events.js';
+export type {
   GapEvent,
   InvalidEvent,
   PublishEvent,

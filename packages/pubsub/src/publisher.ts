@@ -6,8 +6,10 @@ import {
   type PublisherTransportOptions,
   type SlowSubscriberPolicy,
   type TransportStats,
+  type ZmqPublisherTransport,
 } from '@xsmb/transport';
 import { encodeEnvelope, PUBLISHER_ID_BYTES } from './envelope.js';
+import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
 import { Listeners, type PubSubListener } from './listeners.js';
 import { checkMetadata, EMPTY_METADATA, isEmptyMetadata, type Metadata } from './metadata.js';
 import { PubSubError } from './pubsub-error.js';
@@ -131,7 +133,7 @@ export interface PublisherStats {
   queueDepth: number;
   /** Distinct (topic, key) streams this publisher has numbered. */
   streams: number;
-  /** Exceptions thrown by listeners (swallowed). */
+  /** Exceptions thrown by listeners and by `on` event listeners (swallowed). */
   listenerErrors: number;
   /** The transport's own counters (ZeroMQ messages, bursts, drops). */
   transport: TransportStats;
@@ -183,6 +185,36 @@ export interface Publisher {
   waitForSubscribers(count: number, options?: WaitForSubscribersOptions): Promise<void>;
   /** The subscriptions seen right now. */
   subscriptions(): SubscriptionInfo[];
+  /**
+   * Listens to this publisher's connections, as its transport reports them
+   * (the default one or an injected one): `connected` and `disconnected` for
+   * each subscriber (or, after `connect`, broker) connection, with the remote
+   * address as `peer`; `handshakeFailed` when a CURVE handshake failed (a
+   * subscriber with the wrong public key for this publisher, or one the
+   * `allowedClientKeys` allow-list refused: `code` `'400'`). See
+   * {@link ConnectionEvents}. Returns a function that removes the listener.
+   *
+   * Listeners are called synchronously as the transport emits the event:
+   * keep them quick. One that throws is ignored and counted in
+   * `stats().listenerErrors`: the publisher and the other listeners carry on.
+   * Throws `PubSubError` (`INVALID_ARGUMENT`) for another event name or a
+   * listener that is not a function.
+   *
+   * @example
+   * pub.on('handshakeFailed', (e) => log.warn(`refused ${e.endpoint}: ${e.reason}`));
+   */
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionListener<K>): () => void;
+  /**
+   * Replaces the allow-list of subscriber public keys (Z85) of a publisher
+   * created with `transportOptions.allowedClientKeys` (or an injected
+   * transport that has `setAllowedClientKeys`). It affects new handshakes
+   * only: a subscriber refused before does not retry, so it must connect
+   * again (a new subscriber) to get in; connected subscribers whose key is
+   * removed stay connected. Throws `PubSubError`: `INVALID_ARGUMENT` when the
+   * publisher has no allow-list, its transport cannot change one, or a key
+   * is malformed; `CLOSED` after `close()`.
+   */
+  setAllowedClientKeys(keys: Iterable<string>): void;
   /** A snapshot of the counters. */
   stats(): PublisherStats;
   /**
@@ -410,6 +442,32 @@ class PublisherImpl implements Publisher {
       );
     }
     return out;
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionListener<K>): () => void {
+    return onConnectionEvent(this.transport, event, listener, () => {
+      this.listeners.errors++;
+    });
+  }
+
+  setAllowedClientKeys(keys: Iterable<string>): void {
+    if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
+    // Not part of the PublisherTransport interface: the ZeroMQ transport has
+    // it, an injected transport may not.
+    const transport = this.transport as PublisherTransport &
+      Partial<Pick<ZmqPublisherTransport, 'setAllowedClientKeys'>>;
+    if (typeof transport.setAllowedClientKeys !== 'function') {
+      throw new PubSubError(
+        'INVALID_ARGUMENT',
+        "this publisher's transport has no setAllowedClientKeys (an injected transport without an allow-list)",
+      );
+    }
+    try {
+      transport.setAllowedClientKeys(keys);
+    } catch (error) {
+      // TypeError: no allow-list (created without allowedClientKeys) or a malformed key.
+      throw PubSubError.from(error, 'INVALID_ARGUMENT');
+    }
   }
 
   stats(): PublisherStats {

@@ -12,6 +12,7 @@ import {
   type InvalidReason,
   readCompactHeader,
 } from './envelope.js';
+import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
 import { Listeners, type PubSubListener } from './listeners.js';
 import { EMPTY_METADATA, type Metadata } from './metadata.js';
 import { PubSubError } from './pubsub-error.js';
@@ -126,7 +127,7 @@ export interface SubscriberStats {
   subscriptions: number;
   /** Streams tracked for gap detection. */
   streams: number;
-  /** Exceptions thrown by listeners (swallowed). */
+  /** Exceptions thrown by listeners and by `on` event listeners (swallowed). */
   listenerErrors: number;
   /** The transport's own counters (ZeroMQ messages, malformed frames dropped). */
   transport: TransportStats;
@@ -159,6 +160,27 @@ export interface Subscriber {
    * `waitForSubscribers`). Rejects with `TIMEOUT` or `CLOSED`.
    */
   ready(options?: ReadyOptions): Promise<void>;
+  /**
+   * Listens to this subscriber's connections, as its transport reports them
+   * (the default one or an injected one): `connected` and `disconnected` per
+   * publisher or broker connection, `endpoint` being the address given to
+   * `connect` (a dropped connection is retried by itself, and `connected`
+   * fires again); `handshakeFailed` when a CURVE handshake failed (the wrong
+   * `serverPublicKey`, retried and reported again; or this subscriber's key
+   * refused by an allow-list, `code` `'400'`, not retried). See
+   * {@link ConnectionEvents}. Returns a function that removes the listener.
+   *
+   * Listeners are called synchronously as the transport emits the event:
+   * keep them quick. One that throws is ignored and counted in
+   * `stats().listenerErrors`: the subscriber (its `ready`, its
+   * subscriptions) and the other listeners carry on. Throws `PubSubError`
+   * (`INVALID_ARGUMENT`) for another event name or a listener that is not a
+   * function.
+   *
+   * @example
+   * sub.on('handshakeFailed', (e) => log.warn(`refused by ${e.endpoint}: ${e.reason}`));
+   */
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionListener<K>): () => void;
   /** A snapshot of the counters. */
   stats(): SubscriberStats;
   /** Stops every subscription and closes the socket. Idempotent. */
@@ -389,6 +411,12 @@ class SubscriberImpl implements Subscriber {
       clearTimeout(w.timer);
       w.resolve();
     }
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionListener<K>): () => void {
+    return onConnectionEvent(this.transport, event, listener, () => {
+      this.listeners.errors++;
+    });
   }
 
   stats(): SubscriberStats {

@@ -42,7 +42,7 @@ it('the demo runs every step across three processes and exits 0', async () => {
   has(/^upload with a bad token refused before data: PERMISSION_DENIED \(7\)$/);
   has(/^uploaded 500 lines, \d+ bytes; trailers \{"x-accepted-by":"orders"\}$/);
   expect(lines.filter((l) => /^tick NVDA px=[\d.]+ seq=\d+$/.test(l))).toHaveLength(5);
-  has(/^subscription stats: \{"received":5,"delivered":5,.*"gaps":0,"invalid":0\}$/);
+  has(/^subscription stats: \{"received":5,"delivered":5,.*"gaps":0,"invalid":0,"errors":0\}$/);
   has(/^intruder refused: UNAVAILABLE \(14\) .*handshake failed/);
   has(/^\[pricing\] stopped$/);
   has(/^\[orders\] stopped$/);

@@ -7,32 +7,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  createPublisher,
-  createSubscriber,
   defineTopic,
   type PublisherOptions,
   PubSubError,
   type SubscriberOptions,
   type TopicMessage,
 } from '../src/index.js';
-import { FAST, Resources, waitFor, within } from './helpers.js';
+import { fastPublisher, fastSubscriber, Resources, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
 const Numbers = defineTopic<{ i: number }>('numbers');
 
-function publisher(options: PublisherOptions = {}) {
-  return resources.add(
-    createPublisher({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
-  );
-}
-
-function subscriber(options: SubscriberOptions = {}) {
-  return resources.add(
-    createSubscriber({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
-  );
-}
+const publisher = (options: PublisherOptions = {}) => fastPublisher(resources, options);
+const subscriber = (options: SubscriberOptions = {}) => fastSubscriber(resources, options);
 
 /** A publisher and a subscriber connected to it, ready for `topic`. */
 async function pair(pubOptions: PublisherOptions = {}) {

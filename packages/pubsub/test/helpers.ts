@@ -3,7 +3,16 @@
  * bounded collection from subscriptions, and resource cleanup.
  */
 
-import type { Subscription, TopicMessage } from '../src/index.js';
+import {
+  createPublisher,
+  createSubscriber,
+  type Publisher,
+  type PublisherOptions,
+  type Subscriber,
+  type SubscriberOptions,
+  type Subscription,
+  type TopicMessage,
+} from '../src/index.js';
 
 /** Fast heartbeats so a lost peer is noticed quickly in tests. */
 export const FAST = { heartbeatIntervalMs: 200, heartbeatTimeoutMs: 2000, lingerMs: 0 } as const;
@@ -87,4 +96,18 @@ export class Resources {
     }
     if (errors.length > 0) throw errors[0];
   }
+}
+
+/** A publisher with test-friendly transport settings ({@link FAST}), closed with `resources`. */
+export function fastPublisher(resources: Resources, options: PublisherOptions = {}): Publisher {
+  return resources.add(
+    createPublisher({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
+  );
+}
+
+/** A subscriber with test-friendly transport settings ({@link FAST}), closed with `resources`. */
+export function fastSubscriber(resources: Resources, options: SubscriberOptions = {}): Subscriber {
+  return resources.add(
+    createSubscriber({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
+  );
 }

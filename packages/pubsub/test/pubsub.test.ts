@@ -8,8 +8,6 @@ import type { StandardSchemaV1 } from '@xsmb/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  createPublisher,
-  createSubscriber,
   defineTopic,
   type GapEvent,
   type InvalidEvent,
@@ -21,7 +19,7 @@ import {
   type Subscription,
   type TopicMessage,
 } from '../src/index.js';
-import { FAST, Resources, take, waitFor, within } from './helpers.js';
+import { fastPublisher, fastSubscriber, Resources, take, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
@@ -30,17 +28,8 @@ const Numbers = defineTopic<{ i: number }>('numbers');
 const Prices = defineTopic<{ sym: string; px: number }>('prices');
 const Prices2 = defineTopic<{ sym: string; px: number }>('prices2');
 
-function publisher(options: PublisherOptions = {}) {
-  return resources.add(
-    createPublisher({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
-  );
-}
-
-function subscriber(options: SubscriberOptions = {}) {
-  return resources.add(
-    createSubscriber({ ...options, transportOptions: { ...FAST, ...options.transportOptions } }),
-  );
-}
+const publisher = (options: PublisherOptions = {}) => fastPublisher(resources, options);
+const subscriber = (options: SubscriberOptions = {}) => fastSubscriber(resources, options);
 
 /** Reads a subscription in the background until `until(message)` holds. */
 function collect<T>(

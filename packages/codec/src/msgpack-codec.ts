@@ -2,6 +2,7 @@ import { Unpackr } from 'msgpackr';
 import type { Codec } from './codec.js';
 import { MsgpackEncoder } from './encoder.js';
 import { CodecError } from './errors.js';
+import { createFastDecoder } from './fast-decoder.js';
 import { MsgpackScanner } from './scanner.js';
 
 /** Options of {@link createMsgpackCodec}. Every one has a safe default. */
@@ -98,6 +99,14 @@ const MAX_MAX_DEPTH = 1_000;
  * const value = codec.decode(bytes);
  */
 export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCodec {
+  return buildMsgpackCodec(options, true);
+}
+
+/**
+ * {@link createMsgpackCodec}, optionally without the one-pass decoder (so
+ * tests can compare the two decoding paths). Not part of the public API.
+ */
+export function buildMsgpackCodec(options: MsgpackCodecOptions, fastPath: boolean): MsgpackCodec {
   const resolved = resolveOptions(options);
   const encoder = new MsgpackEncoder({
     maxBytes: resolved.maxBytes,
@@ -132,16 +141,42 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCo
   // message, and the caller's object is never modified. Binaries come out as
   // plain Uint8Array (a Buffer's slice() would not copy).
   let lastBuffer: ArrayBufferLike | undefined;
-  let lastView: Uint8Array | undefined;
-  const viewOf = (buffer: ArrayBufferLike): Uint8Array => {
-    if (buffer === lastBuffer) return lastView!;
-    const view = new Uint8Array(buffer);
+  let lastViews: Views | undefined;
+  const viewsOf = (buffer: ArrayBufferLike): Views => {
+    if (buffer === lastBuffer) return lastViews!;
+    const u8 = new Uint8Array(buffer);
+    const views: Views = {
+      u8,
+      // Text and number views of the same memory, for the fast decoder
+      // (none for resizable memory: that always takes the general path).
+      text: isResizable(buffer) ? undefined : Buffer.from(buffer as ArrayBuffer),
+      data: isResizable(buffer) ? undefined : new DataView(buffer as ArrayBuffer),
+    };
     // Keeping a buffer alive until the next decode is fine for frames, not for huge inputs.
-    if (buffer.byteLength <= MAX_CACHED_BUFFER && !isResizable(buffer)) {
+    if (buffer.byteLength <= MAX_CACHED_BUFFER && views.text !== undefined) {
       lastBuffer = buffer;
-      lastView = view;
+      lastViews = views;
     }
-    return view;
+    return views;
+  };
+  const fast = fastPath ? createFastDecoder(resolved) : undefined;
+  // Decodes buffer[from, to): the one-pass decoder when it can, otherwise
+  // (and for every error) the scanner and msgpackr, which decide the result.
+  const decodeRange = (buffer: ArrayBufferLike, from: number, to: number): unknown => {
+    const views = viewsOf(buffer);
+    if (fast !== undefined && views.text !== undefined) {
+      try {
+        return fast(views.u8, views.text, views.data!, from, to);
+      } catch {
+        // FALLBACK (or anything unexpected): the general path below decides.
+      }
+    }
+    const unpackr = scanner.scanRange(views.u8, from, to) ? wide : narrow;
+    try {
+      return unpackr.unpack(views.u8, { start: from, end: to });
+    } catch (error) {
+      throw fromMsgpackr(error);
+    }
   };
 
   const codec: MsgpackCodec = {
@@ -162,13 +197,7 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCo
       // Another thread could change shared memory between the check and the
       // decoding: check and decode a private copy instead.
       const bytes = input.buffer instanceof SharedArrayBuffer ? input.slice() : input;
-      const unpackr = scanner.scan(bytes) ? wide : narrow;
-      const start = bytes.byteOffset;
-      try {
-        return unpackr.unpack(viewOf(bytes.buffer), { start, end: start + bytes.length });
-      } catch (error) {
-        throw fromMsgpackr(error);
-      }
+      return decodeRange(bytes.buffer, bytes.byteOffset, bytes.byteOffset + bytes.length);
     },
     decodeSlice(input: Uint8Array, start: number, end: number): unknown {
       if (!(input instanceof Uint8Array)) {
@@ -195,18 +224,17 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): MsgpackCo
           `input is ${end - start} bytes, more than maxBytes (${maxBytes})`,
         );
       }
-      const view = viewOf(input.buffer);
-      const from = input.byteOffset + start;
-      const to = input.byteOffset + end;
-      const unpackr = scanner.scanRange(view, from, to) ? wide : narrow;
-      try {
-        return unpackr.unpack(view, { start: from, end: to });
-      } catch (error) {
-        throw fromMsgpackr(error);
-      }
+      return decodeRange(input.buffer, input.byteOffset + start, input.byteOffset + end);
     },
   };
   return codec;
+}
+
+/** Views of one input buffer, kept while messages keep arriving in it. */
+interface Views {
+  readonly u8: Uint8Array;
+  readonly text: Buffer | undefined;
+  readonly data: DataView | undefined;
 }
 
 function isResizable(buffer: ArrayBufferLike): boolean {

@@ -1,10 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { createFastDecoder, FALLBACK, type FastDecode } from '../src/fast-decoder.js';
 import {
   CodecError,
   type CodecErrorCode,
   createMsgpackCodec,
   type MsgpackCodec,
 } from '../src/index.js';
+import { buildMsgpackCodec } from '../src/msgpack-codec.js';
 import { bytesOf, loadVectors, toHex } from './helpers/vectors.js';
 
 // Deterministic: a failure names its seed and input, and reruns the same way.
@@ -24,6 +26,23 @@ const codecs: readonly MsgpackCodec[] = [
   createMsgpackCodec({ maps: 'map', int64: 'number', copyBinary: false }),
   createMsgpackCodec({ maxDepth: 8, maxBytes: 4096 }),
 ];
+// The same codecs without the one-pass decoder: the scanner and msgpackr
+// alone, which the fast path must agree with on every input. And the
+// one-pass decoder alone, with the same settings.
+const twins = new WeakMap<MsgpackCodec, { general: MsgpackCodec; fast: FastDecode }>();
+function twinsOf(codec: MsgpackCodec): { general: MsgpackCodec; fast: FastDecode } {
+  let t = twins.get(codec);
+  if (t === undefined) {
+    t = {
+      general: buildMsgpackCodec(codec.options, false),
+      fast: createFastDecoder(codec.options),
+    };
+    twins.set(codec, t);
+  }
+  return t;
+}
+/** Inputs the one-pass decoder took on its own (no fallback). */
+let fastTaken = 0;
 
 let inputs = 0;
 const rejectedByMsgpackr: string[] = [];
@@ -43,6 +62,36 @@ function normalize(value: unknown): unknown {
 function check(bytes: Uint8Array, codec: MsgpackCodec = codecs[0]!): unknown {
   inputs++;
   const outcome = decodeOnce(bytes, codec);
+  // The general path alone must give the same value, or the same error.
+  let general: unknown;
+  try {
+    general = twinsOf(codec).general.decode(bytes);
+  } catch (error) {
+    general = error;
+  }
+  if (outcome instanceof CodecError) {
+    expect([(general as CodecError).code, (general as CodecError).message]).toEqual([
+      outcome.code,
+      outcome.message,
+    ]);
+  } else {
+    expect(normalize(outcome)).toEqual(normalize(general));
+  }
+  // When the one-pass decoder takes an input on its own, that is the value.
+  try {
+    const fast = twinsOf(codec).fast(
+      bytes,
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.length),
+      0,
+      bytes.length,
+    );
+    fastTaken++;
+    expect(outcome).not.toBeInstanceOf(CodecError);
+    expect(normalize(fast)).toEqual(normalize(outcome));
+  } catch (error) {
+    if (error !== FALLBACK) throw error;
+  }
   // Every other input again through decodeSlice, inside a frame with bytes
   // on both sides (0xc1: never valid, so a read past the range shows): the
   // same value or the same error, message included.
@@ -111,7 +160,11 @@ const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 
 describe('fuzzing decode: every input ends in a value or a CodecError', () => {
   afterAll(() => {
-    console.info(`fuzz: ${inputs} inputs`, Object.fromEntries(outcomes));
+    console.info(
+      `fuzz: ${inputs} inputs (${fastTaken} decoded by the one-pass decoder alone)`,
+      Object.fromEntries(outcomes),
+    );
+    expect(fastTaken).toBeGreaterThan(10_000);
     // The whole run must have exercised both outcomes and every defence.
     expect(inputs).toBeGreaterThanOrEqual(100_000);
     expect(rejectedByMsgpackr).toEqual([]);

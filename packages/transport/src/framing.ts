@@ -204,11 +204,8 @@ export class BurstCursor {
    */
   take(): Buffer {
     const frame = this.frame as Buffer;
-    const off = this.#off;
-    const end = off + 4 + readU32(frame, off);
-    if (end >= frame.length) this.frame = null;
-    else this.#off = end;
-    return frame.subarray(off + 4, end);
+    const start = this.skip();
+    return frame.subarray(start, this.end);
   }
 
   /** End (exclusive) of the entry the last {@link skip} passed. */

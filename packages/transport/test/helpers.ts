@@ -203,3 +203,18 @@ export function startFixture(name: string, args: string[], resources: Resources)
     },
   };
 }
+
+/** A `handshakeFailed` event as the transports emit it. */
+export type Failure = { endpoint: string; reason: string; code?: string };
+
+/** Resolves with the first `handshakeFailed` event of `t`. */
+export function firstFailure(t: {
+  on(e: 'handshakeFailed', l: (e: Failure) => void): () => void;
+}): Promise<Failure> {
+  return new Promise<Failure>((resolve) => {
+    const off = t.on('handshakeFailed', (e) => {
+      off();
+      resolve(e);
+    });
+  });
+}

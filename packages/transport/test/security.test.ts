@@ -6,21 +6,10 @@ import {
   z85Decode,
 } from '../src/index.js';
 import { ZapAuthenticator } from '../src/zap-authenticator.js';
-import { bindAddress, Resources, waitFor, within } from './helpers.js';
+import { bindAddress, firstFailure, Resources, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
-
-type Failure = { endpoint: string; reason: string; code?: string };
-
-function firstFailure(t: { on(e: 'handshakeFailed', l: (e: Failure) => void): () => void }) {
-  return new Promise<Failure>((resolve) => {
-    const off = t.on('handshakeFailed', (e) => {
-      off();
-      resolve(e);
-    });
-  });
-}
 
 describe('CURVE and the allow-list', () => {
   it('generateKeyPair returns 40-character Z85 keys of 32 bytes', () => {

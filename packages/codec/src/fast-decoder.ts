@@ -132,7 +132,8 @@ export function createFastDecoder(settings: FastDecoderSettings): FastDecode {
     }
     const out: Record<string, unknown> = {};
     for (let i = 0; i < length; i++) {
-      // pos < end holds: the length check above leaves two bytes per entry.
+      // An earlier value may have used up the input: every read checks `end`.
+      if (pos >= end) throw FALLBACK;
       const t = src[pos++]!;
       let k: string;
       if (t >= 0xa0 && t <= 0xbf) k = key(t - 0xa0);

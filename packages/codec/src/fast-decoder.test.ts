@@ -81,6 +81,13 @@ describe('the one-pass decoder', () => {
     ]) {
       expect(decode(hex)).toBe(FALLBACK);
     }
+    // A map whose first value uses up the range: the bytes after it (here a
+    // valid key and value) are never read as its second entry.
+    const bytes = Buffer.from('82a161a27879a001', 'hex');
+    const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    expect(() => createFastDecoder(DEFAULTS)(u8, bytes, view, 0, 6)).toThrow();
+    expect(createFastDecoder(DEFAULTS)(u8, bytes, view, 0, 8)).toEqual({ a: 'xy', '': 1 });
     expect(decode('919191c0', { maxDepth: 3 })).toEqual([[[null]]]);
     expect(decode('91919191c0', { maxDepth: 3 })).toBe(FALLBACK);
   });

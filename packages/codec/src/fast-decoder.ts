@@ -8,7 +8,8 @@
  * Anything else, or anything wrong, makes it give up (it throws
  * {@link FALLBACK}, never a value it is unsure of): extensions (timestamps
  * included), map keys that are not strings, 64-bit integers beyond ±2^53 in
- * `'bigint'` mode, truncated or trailing bytes, 0xc1, too deep. The codec then
+ * `'bigint'` mode (in `'string'` mode it writes their decimal string),
+ * truncated or trailing bytes, 0xc1, too deep. The codec then
  * takes its general path (the scanner, then msgpackr), which decodes the rest
  * of the format and reports each problem with its precise `CodecError`. So
  * the fast path changes speed, never results: it produces exactly what that
@@ -28,7 +29,7 @@ export const FALLBACK: unique symbol = Symbol('xsmb.codec.fallback');
 export interface FastDecoderSettings {
   readonly maxDepth: number;
   readonly maps: 'object' | 'map';
-  readonly int64: 'bigint' | 'number';
+  readonly int64: 'bigint' | 'number' | 'string';
   readonly copyBinary: boolean;
 }
 
@@ -56,7 +57,7 @@ interface CachedKey {
 export function createFastDecoder(settings: FastDecoderSettings): FastDecode {
   const { maxDepth, copyBinary } = settings;
   const asObjects = settings.maps === 'object';
-  const exactInt64 = settings.int64 === 'bigint';
+  const int64Mode = settings.int64;
   const keyCache: Array<CachedKey | undefined> = new Array(KEY_CACHE_SIZE);
   let src: Uint8Array = new Uint8Array(0);
   let text: Buffer = Buffer.alloc(0);
@@ -168,15 +169,19 @@ export function createFastDecoder(settings: FastDecoderSettings): FastDecode {
   }
 
   /** A 64-bit integer, as the general path returns it (see the module comment). */
-  function int64(signed: boolean): number {
+  function int64(signed: boolean): number | string {
     const at = pos;
     if (at + 8 > end) throw FALLBACK;
     pos = at + 8;
     const high = signed ? view.getInt32(at) : view.getUint32(at);
     const low = view.getUint32(at + 4);
-    // Beyond ±2^53 a number cannot be exact: 'bigint' mode wants a bigint.
-    if (exactInt64 && (high > 0x20_0000 || (high === 0x20_0000 && low !== 0) || high < -0x20_0000))
-      throw FALLBACK;
+    if (int64Mode !== 'number') {
+      // Beyond ±2^53 a number cannot be exact: a bigint (general path) or a string.
+      if (high > 0x20_0000 || (high === 0x20_0000 && low !== 0) || high < -0x20_0000) {
+        if (int64Mode === 'bigint') throw FALLBACK;
+        return (signed ? view.getBigInt64(at) : view.getBigUint64(at)).toString();
+      }
+    }
     return high * TWO_32 + low;
   }
 

@@ -67,8 +67,9 @@ expectTypeOf(codec).toEqualTypeOf<MsgpackCodec>();
 expectTypeOf(codec.encode).toEqualTypeOf<(value: unknown) => Uint8Array>();
 expectTypeOf(codec.decode).returns.toEqualTypeOf<unknown>();
 expectTypeOf(codec.options.maxBytes).toEqualTypeOf<number>();
-// @ts-expect-error int64 modes are 'bigint' and 'number'
 createMsgpackCodec({ int64: 'string' });
+// @ts-expect-error int64 modes are 'bigint', 'number' and 'string'
+createMsgpackCodec({ int64: 'text' });
 // @ts-expect-error maxBytes is a number
 createMsgpackCodec({ maxBytes: '1MB' });
 // @ts-expect-error options are read-only

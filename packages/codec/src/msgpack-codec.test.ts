@@ -44,7 +44,7 @@ describe('createMsgpackCodec options', () => {
       [{ maxBytes: Number.NaN }, /maxBytes/],
       [{ maxDepth: 0 }, /maxDepth/],
       [{ maxDepth: 1_001 }, /maxDepth/],
-      [{ int64: 'string' }, /int64/],
+      [{ int64: 'text' }, /int64/],
       [{ maps: 'entries' }, /maps/],
       [{ copyBinary: 'yes' }, /copyBinary/],
       [{ omitUndefined: 1 }, /omitUndefined/],
@@ -341,6 +341,38 @@ describe('decode options and guarantees', () => {
       -(2 ** 63),
     );
     expect(codec.decode(bytes('d3ffe0000000000000'))).toBe(-(2 ** 53));
+  });
+
+  it("int64: 'string' gives decimal strings beyond ±2^53, numbers within, on both paths", () => {
+    const asText = createMsgpackCodec({ int64: 'string' });
+    // [2^53, 2^53 + 1, 2^64 - 1, -(2^53) - 1, -(2^63)]
+    const ints = bytes(
+      '95cf0020000000000000cf0020000000000001cfffffffffffffffffd3ffdfffffffffffffd38000000000000000',
+    );
+    const expected = [
+      2 ** 53,
+      '9007199254740993',
+      '18446744073709551615',
+      '-9007199254740993',
+      '-9223372036854775808',
+    ];
+    expect(asText.decode(ints)).toEqual(expected);
+    // With a timestamp inside, the general path (scanner, msgpackr) decodes it: same values.
+    const withDate = Buffer.concat([bytes('92'), ints, bytes('d6ff00000001')]);
+    expect(asText.decode(withDate)).toEqual([expected, new Date(1000)]);
+    // Keys: object keys as msgpackr writes them; Map keys become strings too.
+    expect(asText.decode(bytes('81cf002000000000000101'))).toEqual({ '9007199254740993': 1 });
+    expect(
+      createMsgpackCodec({ int64: 'string', maps: 'map' }).decode(
+        bytes('82cf002000000000000101a178d6ff00000001'),
+      ),
+    ).toEqual(
+      new Map<unknown, unknown>([
+        ['9007199254740993', 1],
+        ['x', new Date(1000)],
+      ]),
+    );
+    expect(asText.options.int64).toBe('string');
   });
 
   it('decodes 64-bit integers exactly at ±2^53, in values and keys, next to narrow ones', () => {

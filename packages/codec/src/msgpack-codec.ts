@@ -29,13 +29,17 @@ export interface MsgpackCodecOptions {
    *   (only 64-bit encodings can hold them) become bigints. Lossless.
    * - `'number'`: always numbers; integers beyond 2^53 are rounded to the
    *   nearest double (lossy, but the type is always `number`).
+   * - `'string'`: integers with |n| ≤ 2^53 become numbers, larger ones their
+   *   decimal string (`"18446744073709551615"`). Lossless and JSON-friendly:
+   *   for 64-bit ids from Rust or Java peers that end up in JSON or logs.
+   *   Map keys too, in `maps: 'map'` mode.
    *
    * `encode` is not affected: safe integers are written in the smallest
    * integer format, bigints in the smallest one that holds them (up to
    * int64/uint64; beyond that `UNSUPPORTED_TYPE`).
    * @default 'bigint'
    */
-  readonly int64?: 'bigint' | 'number';
+  readonly int64?: 'bigint' | 'number' | 'string';
   /**
    * What `decode` turns a MessagePack map into.
    * - `'object'`: a plain object (prototype `Object.prototype`). Keys that are
@@ -132,7 +136,8 @@ export function buildMsgpackCodec(options: MsgpackCodecOptions, fastPath: boolea
   // When the scan found no integer beyond ±2^53, 'number' gives the same
   // values exactly, without the BigInts.
   const narrow = unpackrFor('number');
-  const wide = resolved.int64 === 'bigint' ? unpackrFor('auto') : narrow;
+  const wide = resolved.int64 === 'number' ? narrow : unpackrFor('auto');
+  const asStrings = resolved.int64 === 'string';
   const maxBytes = resolved.maxBytes;
   // msgpackr reads through a DataView that it caches as a `dataView` property
   // on its source. We hand it our own view of the whole underlying buffer,
@@ -171,12 +176,16 @@ export function buildMsgpackCodec(options: MsgpackCodecOptions, fastPath: boolea
         // FALLBACK (or anything unexpected): the general path below decides.
       }
     }
-    const unpackr = scanner.scanRange(views.u8, from, to) ? wide : narrow;
+    const hasWide = scanner.scanRange(views.u8, from, to);
+    let value: unknown;
     try {
-      return unpackr.unpack(views.u8, { start: from, end: to });
+      value = (hasWide ? wide : narrow).unpack(views.u8, { start: from, end: to });
     } catch (error) {
       throw fromMsgpackr(error);
     }
+    // 'string': msgpackr's own 'string' mode would turn every 64-bit integer
+    // into a string, small ones too; convert only the bigints of 'auto'.
+    return hasWide && asStrings ? bigintsToStrings(value) : value;
   };
 
   const codec: MsgpackCodec = {
@@ -230,6 +239,33 @@ export function buildMsgpackCodec(options: MsgpackCodecOptions, fastPath: boolea
   return codec;
 }
 
+/**
+ * Replaces every bigint in a decoded value (not deeper than the codec's
+ * `maxDepth`, which the scan enforced) by its decimal string, in place;
+ * `Map` keys included.
+ */
+function bigintsToStrings(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = bigintsToStrings(value[i]);
+    return value;
+  }
+  if (value instanceof Map) {
+    const out = new Map<unknown, unknown>();
+    for (const [k, v] of value) out.set(bigintsToStrings(k), bigintsToStrings(v));
+    return out;
+  }
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = bigintsToStrings(record[key]);
+  }
+  return value;
+}
+
 /** Views of one input buffer, kept while messages keep arriving in it. */
 interface Views {
   readonly u8: Uint8Array;
@@ -253,7 +289,7 @@ function resolveOptions(options: MsgpackCodecOptions): Required<MsgpackCodecOpti
   };
   checkInteger('maxBytes', resolved.maxBytes, 1, MAX_MAX_BYTES);
   checkInteger('maxDepth', resolved.maxDepth, 1, MAX_MAX_DEPTH);
-  checkOneOf('int64', resolved.int64, ['bigint', 'number']);
+  checkOneOf('int64', resolved.int64, ['bigint', 'number', 'string']);
   checkOneOf('maps', resolved.maps, ['object', 'map']);
   checkOneOf('copyBinary', resolved.copyBinary, [true, false]);
   checkOneOf('omitUndefined', resolved.omitUndefined, [true, false]);

@@ -24,7 +24,7 @@ function mulberry32(seed: number): () => number {
 const codecs: readonly MsgpackCodec[] = [
   createMsgpackCodec(),
   createMsgpackCodec({ maps: 'map', int64: 'number', copyBinary: false }),
-  createMsgpackCodec({ maxDepth: 8, maxBytes: 4096 }),
+  createMsgpackCodec({ maxDepth: 8, maxBytes: 4096, int64: 'string' }),
 ];
 // The same codecs without the one-pass decoder: the scanner and msgpackr
 // alone, which the fast path must agree with on every input. And the

@@ -8,7 +8,7 @@ import { curveClientSocketOptions } from './curve-socket.js';
 import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
-import { observe, TransportCore } from './transport-core.js';
+import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 
 /**
@@ -31,8 +31,6 @@ export interface SubscriberTransportOptions extends TransportOptions {
   readonly curve?: ClientCurveOptions;
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
@@ -43,7 +41,6 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   private readonly opts: ResolvedOptions;
   private readonly burst = new BurstCursor();
   private frameTopic: Buffer = Buffer.alloc(0);
-  private pendingRead: Promise<IteratorResult<Delivery>> | null = null;
 
   constructor(options: SubscriberTransportOptions) {
     super();
@@ -103,24 +100,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return {
-      next: () => this.next(),
-      return: () => Promise.resolve(DONE),
-    };
-  }
-
-  private next(): Promise<IteratorResult<Delivery>> {
-    if (this.pendingRead !== null) return this.pendingRead.then(() => this.next());
-    const frame = this.burst.frame;
-    if (frame !== null && !this.closedFlag) {
-      return Promise.resolve({ done: false, value: this.takeEntry() });
-    }
-    if (this.socket.closed) return Promise.resolve(DONE);
-    const read = this.receive();
-    this.pendingRead = read;
-    return read.finally(() => {
-      this.pendingRead = null;
-    });
+    return this.iterate(this.burst, this.socket, this.takeEntry, this.receive);
   }
 
   drainBuffered(
@@ -137,12 +117,12 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     }
   }
 
-  private takeEntry(): Delivery {
+  private readonly takeEntry = (): Delivery => {
     this.counters.messagesIn++;
     return { topic: this.frameTopic, message: this.burst.take() };
-  }
+  };
 
-  private async receive(): Promise<IteratorResult<Delivery>> {
+  private readonly receive = async (): Promise<IteratorResult<Delivery>> => {
     const max = this.opts.maxMessageBytes;
     for (;;) {
       let frames: Buffer[];
@@ -167,7 +147,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
       this.frameTopic = topic;
       return { done: false, value: this.takeEntry() };
     }
-  }
+  };
 }
 
 /**

@@ -5,10 +5,17 @@
 
 import type { Observer, Socket } from 'zeromq';
 import { TransportEmitter } from './event-emitter.js';
+import type { BurstCursor } from './framing.js';
 import type { PeerId, TransportEvents, TransportListener, TransportStats } from './types.js';
 
 /** A shared resolved promise: `send` returns it when nothing had to wait. */
 export const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The end of an iteration. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
 
 /** Base class of the ZeroMQ transports. */
 export abstract class TransportCore {
@@ -25,6 +32,8 @@ export abstract class TransportCore {
     wakeupRescues: 0,
   };
   protected closedFlag = false;
+  /** The receive in flight for the iterator (zeromq.js throws EBUSY on a second one). */
+  private pendingRead: Promise<unknown> | null = null;
 
   /** Registers an event listener; returns a function that removes it. */
   on<K extends keyof TransportEvents>(event: K, listener: TransportListener<K>): () => void {
@@ -42,6 +51,36 @@ export abstract class TransportCore {
   /** A snapshot of the counters. */
   stats(): TransportStats {
     return { ...this.counters, queueDepth: this.queueDepth() };
+  }
+
+  /**
+   * The receiving iterator every transport hands out: `take` gives the next
+   * entry of the burst being read, `receive` reads a new ZeroMQ message.
+   */
+  protected iterate<T>(
+    burst: BurstCursor,
+    socket: { readonly closed: boolean },
+    take: () => T,
+    receive: () => Promise<IteratorResult<T>>,
+  ): AsyncIterator<T> {
+    const next = (): Promise<IteratorResult<T>> => {
+      // A second next() before the first settled queues behind it.
+      if (this.pendingRead !== null) return this.pendingRead.then(next);
+      if (burst.frame !== null && !this.closedFlag) {
+        return Promise.resolve({ done: false, value: take() });
+      }
+      if (socket.closed) return Promise.resolve(DONE);
+      // No flush here when the consumer has drained what was received: under
+      // pipelined load (RPC, 64 calls in flight) that split every burst into
+      // bursts of ~2 messages (36k vs 81k calls/s, 19 vs 7 µs of CPU per
+      // call). The setImmediate flush coalesces everything produced in a turn.
+      const read = receive();
+      this.pendingRead = read;
+      return read.finally(() => {
+        this.pendingRead = null;
+      });
+    };
+    return { next, return: () => Promise.resolve(DONE) };
   }
 
   /** Counts `count` dropped messages and reports them through `dropped`. */

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type Resources, waitFor, within } from '@xsmb/vitest-config/test-helpers';
+
+export { Resources, waitFor, within } from '@xsmb/vitest-config/test-helpers';
 
 /** The protocols every data-path test runs over. */
 export type Proto = 'tcp' | 'ipc' | 'inproc';
@@ -28,24 +31,6 @@ export function bindAddress(proto: Proto): string {
       return `ipc://${join(ipcDir, `s${process.pid}-${seq}.sock`)}`;
     case 'inproc':
       return `inproc://xsmb-test-${process.pid}-${seq}`;
-  }
-}
-
-/**
- * Polls `condition` every `intervalMs` until it holds; rejects after
- * `timeoutMs` with `what` in the message. A bounded wait on a condition.
- */
-export async function waitFor(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 10_000,
-  intervalMs = 5,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
@@ -75,17 +60,6 @@ export async function waitForStall(
   return last;
 }
 
-/** Rejects when `promise` does not settle within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]);
-}
-
 /** Resolves with the next event a transport emits for `event`. */
 export function nextEvent<E>(
   source: { on(event: never, listener: (e: E) => void): () => void },
@@ -102,36 +76,6 @@ export function nextEvent<E>(
 /** One turn of the event loop (check phase), for "not held for a timer" assertions. */
 export function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Collects closables and closes them in reverse order (use in afterEach). */
-export class Resources {
-  private readonly items: Array<() => unknown> = [];
-
-  /** Registers something with a `close()`; returns it. */
-  add<T extends { close(): unknown }>(item: T): T {
-    this.items.push(() => item.close());
-    return item;
-  }
-
-  /** Registers a cleanup function. */
-  defer(fn: () => unknown): void {
-    this.items.push(fn);
-  }
-
-  /** Runs every cleanup, newest first; errors are collected and rethrown after. */
-  async closeAll(): Promise<void> {
-    const errors: unknown[] = [];
-    while (this.items.length > 0) {
-      const fn = this.items.pop()!;
-      try {
-        await fn();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw errors[0];
-  }
 }
 
 /** A message whose content identifies it: u32 index then a filler byte pattern. */

@@ -49,11 +49,14 @@ function ensureBinary(log: (text: string) => void): string {
   });
   const installed = version();
   if (installed) return installed;
+  if (!r.error && r.status === 0) {
+    throw new Error('apt-get install -y nats-server succeeded but nats-server is not on PATH');
+  }
   const why = r.error
     ? r.error.message
-    : `${r.stderr ?? ''}`.trim().split('\n').slice(-2).join(' ');
+    : `status ${r.status}: ${`${r.stderr ?? ''}`.trim().split('\n').slice(-2).join(' ')}`;
   throw new Error(
-    `nats-server is not installed and apt-get install failed (${why || `status ${r.status}`})`,
+    `nats-server is not installed and apt-get install -y nats-server failed (${why})`,
   );
 }
 

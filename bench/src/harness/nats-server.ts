@@ -95,8 +95,11 @@ function clockTicks(): number {
 }
 
 /**
- * Starts nats-server on 127.0.0.1 with a free port and `max_payload: 8MB`
- * (the default 1 MiB is below the 1 MiB message plus its framing), pinned
+ * Starts nats-server on 127.0.0.1 with a free port, `max_payload: 8MB`
+ * (the default 1 MiB is below the 1 MiB message plus its framing) and
+ * `max_pending: 256MB` (a stream subscriber a little behind must not be cut
+ * off as a slow consumer at the default 64 MB; NATS has no flow control of
+ * its own on plain subjects), pinned
  * like the children when `--pin` is on. Throws with the reason when it
  * cannot (the caller skips the NATS column).
  */
@@ -105,7 +108,7 @@ export async function startNatsServer(log: (text: string) => void): Promise<Nats
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'xsmb-bench-nats-'));
   const config = join(dir, 'nats.conf');
-  writeFileSync(config, `listen: 127.0.0.1:${port}\nmax_payload: 8MB\nmax_pending: 64MB\n`);
+  writeFileSync(config, `listen: 127.0.0.1:${port}\nmax_payload: 8MB\nmax_pending: 256MB\n`);
   const [command, args] = pinned(BINARY, ['-c', config]);
   const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);

@@ -161,7 +161,7 @@ class ClientStream implements CallHandler {
     switch (env[1]) {
       case Kind.DATA: {
         if (!this.inbox) {
-          this.#protocolError(call, 'DATA on a stream that sends none to the client');
+          this.#mismatch(call, 'stream data (DATA)');
           return;
         }
         let value: unknown;
@@ -183,14 +183,26 @@ class ClientStream implements CallHandler {
         return;
       }
       case Kind.CREDIT:
+        if (!this.outbox) {
+          this.#mismatch(call, 'credit for client messages (CREDIT)');
+          return;
+        }
         this.gate.grant(Number(env[3]) || 0, Number(env[4]) || 0);
         this.outbox?.drain();
         return;
       case Kind.END:
+        if (!this.inbox) {
+          this.#mismatch(call, 'an end of stream (END) instead of a response');
+          return;
+        }
         Object.assign(this.trailers, env[3] ?? {});
         this.#finish(call);
         return;
       case Kind.RESPONSE: {
+        if (this.inbox) {
+          this.#mismatch(call, 'a single response (RESPONSE) instead of a stream');
+          return;
+        }
         Object.assign(this.trailers, env[3] ?? {});
         let value: unknown;
         try {
@@ -209,6 +221,23 @@ class ClientStream implements CallHandler {
       default:
         this.#protocolError(call, `unexpected envelope kind ${String(env[1])} on a stream`);
     }
+  }
+
+  /**
+   * The server answered with an envelope this kind never gets: the method has
+   * another kind there (a 1.0 server that did not check the REQUEST's kind).
+   * Fail now and stop the server side, instead of ending empty or hanging.
+   */
+  #mismatch(call: ClientCall, what: string): void {
+    const kind = this.info.descriptor.kind;
+    // cancel() ends the call; its onError fails the stream.
+    this.core.cancel(
+      call,
+      new RpcError(
+        Code.UNIMPLEMENTED,
+        `method ${call.path} answered with ${what}: it has another kind on the server, the client called it as ${kind}`,
+      ),
+    );
   }
 
   #protocolError(call: ClientCall, message: string): void {

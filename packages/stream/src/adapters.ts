@@ -354,7 +354,10 @@ function open(
     ? AbortSignal.any([callOptions.signal, controller.signal])
     : controller.signal;
   const request: LinkedRequest = core.request(info, message, { ...callOptions, signal });
-  const outbox = sends ? new Outbox<unknown>(MAX_PENDING_SENDS) : undefined;
+  // Overflow fails the call (CANCEL to the server, the result rejects), never one send alone.
+  const outbox = sends
+    ? new Outbox<unknown>(MAX_PENDING_SENDS, (e) => controller.abort(e))
+    : undefined;
   if (outbox) request.messages = outbox;
   const link: Link = { trailers: deferred<Metadata>(), outbox, started: false };
   request[LINK] = link;

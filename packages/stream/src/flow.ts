@@ -13,6 +13,8 @@ import { Code, RpcError } from '@xsmb/rpc';
 
 const resolved: Promise<void> = Promise.resolve();
 
+function noop(): void {}
+
 /** Sends between two yields to the event loop (see Outbox.send). */
 const YIELD_EVERY = 128;
 
@@ -235,8 +237,11 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
  * over in order. When a sink is attached and credit is available, a message
  * is encoded and queued on the transport at once (resolved promise);
  * otherwise it waits in a short FIFO (bounded by `maxPending`) until credit
- * returns. It is also an AsyncIterable, so an interceptor may wrap it; then
- * the call pumps it instead.
+ * returns — backpressure, like a Node Writable. A send beyond `maxPending`
+ * fails the whole stream (`onOverflow`), never just itself: a stream that
+ * silently lost messages in the middle must not end in success. It is also
+ * an AsyncIterable, so an interceptor may wrap it; then the call pumps it
+ * instead.
  */
 export class Outbox<T> implements AsyncIterable<T> {
   #sent = 0;
@@ -248,7 +253,14 @@ export class Outbox<T> implements AsyncIterable<T> {
   #onDrained: (() => void) | undefined;
   #reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
 
-  constructor(readonly maxPending: number) {}
+  /**
+   * @param maxPending sends that may wait for credit at once.
+   * @param onOverflow fails the call when a send finds `maxPending` waiting.
+   */
+  constructor(
+    readonly maxPending: number,
+    readonly onOverflow: (error: RpcError) => void = noop,
+  ) {}
 
   /** Queues one message; resolves when it was handed to the transport. */
   send(value: T): Promise<void> {
@@ -275,12 +287,13 @@ export class Outbox<T> implements AsyncIterable<T> {
       return resolved;
     }
     if (this.#queue.length >= this.maxPending) {
-      return Promise.reject(
-        new RpcError(
-          Code.RESOURCE_EXHAUSTED,
-          `more than ${this.maxPending} sends pending: await send() before sending more`,
-        ),
+      const error = new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `more than ${this.maxPending} sends waiting for credit: the stream failed (await send() before sending more)`,
       );
+      this.fail(error);
+      this.onOverflow(error);
+      return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ value, resolve, reject });

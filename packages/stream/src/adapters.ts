@@ -485,6 +485,7 @@ async function pumpOut(
   source: AsyncIterable<unknown>,
 ): Promise<void> {
   const it = source[Symbol.asyncIterator]();
+  const transport = core.transport;
   let finished = false;
   let sent = 0;
   const stop = () => {
@@ -512,9 +513,12 @@ async function pumpOut(
       const bytes = encodeData(core.codec, call.callId, r.value);
       gate.consume(bytes.byteLength);
       core.emitOut(call, Kind.DATA, r.value);
-      // Not awaited: the client's credit already bounds what is queued, and
-      // the transport keeps order; an await per message halves the rate.
-      void call.send(bytes);
+      // Awaited only when the connection's send queue is full: the client's
+      // credit bounds one stream, but not a thousand streams on one
+      // connection; an await per message would halve the rate. Waiting
+      // here keeps this producer's share of the queue to one message.
+      if (transport.isFull?.(call.peer)) await call.send(bytes);
+      else void call.send(bytes);
       // A generator that never awaits would keep this loop in one macrotask
       // until the credit runs out: the transport could not flush meanwhile and
       // the client would sit idle. Yield every so often so bursts go out while

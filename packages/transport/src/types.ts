@@ -153,6 +153,13 @@ export interface ServerTransport extends TransportBase, AsyncIterable<Inbound> {
    * `UNREACHABLE` (never a silent drop).
    */
   send(peer: PeerId, message: Uint8Array): Promise<void>;
+  /**
+   * True when a `send` to `peer` now would wait for room (its queue is at its
+   * message or byte bound). A producer that does not await every send checks
+   * it and awaits the send when it is true, so what it queues stays bounded.
+   * Optional: without it callers assume there is room.
+   */
+  isFull?(peer: PeerId): boolean;
   /** As {@link ClientTransport.drainBuffered}, with the sender of each message. */
   drainBuffered?(sink: (peer: PeerId, message: Uint8Array) => void): void;
 }

@@ -48,6 +48,8 @@ it('1,000 concurrent streams of 1,000 items: the server stays under 150 MiB RSS,
   expect(counts).toEqual(Array.from({ length: streams }, () => items));
   child.stdin.write('peak\n');
   const { peak, idle } = JSON.parse(await nextLine()) as { peak: number; idle: number };
-  console.log(`server RSS: idle ${(idle / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB`);
+  console.log(
+    `server RSS: idle ${(idle / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB`,
+  );
   expect(peak).toBeLessThan(150 * MiB);
 });

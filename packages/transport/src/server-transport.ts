@@ -62,6 +62,8 @@ export interface ServerTransportStats extends TransportStats {
 export interface ZmqServerTransport extends ServerTransport {
   /** Counters, including peers and handshake failures. */
   stats(): ServerTransportStats;
+  /** True when a send to `peer` now would wait (`sendQueueDepth` or `sendQueueBytes` reached). */
+  isFull(peer: PeerId): boolean;
   /**
    * Replaces the allow-list of client public keys (Z85). Affects new
    * handshakes only. Throws `TypeError` when the server has no allow-list.

@@ -142,12 +142,16 @@ class ClientStream implements CallHandler {
   }
 
   /** Sends one client message as DATA; the caller checked the credit. */
-  readonly sink = (value: unknown): void => {
+  readonly sink = (value: unknown): Promise<void> | undefined => {
     const call = this.call as ClientCall;
     const bytes = encodeData(this.core.codec, call.id, value);
     this.gate.consume(bytes.byteLength);
     this.core.emitOut(call, Kind.DATA, value);
+    // The credit bounds this stream; the connection's queue bounds them all:
+    // when it is full this send waits there, and so must the next ones.
+    if (call.conn.transport.isFull?.()) return this.core.send(call, bytes);
     void this.core.send(call, bytes);
+    return undefined;
   };
 
   /** No more client messages: END (half-close). */
@@ -385,7 +389,8 @@ async function pump(stream: ClientStream, messages: AsyncIterable<unknown>): Pro
   try {
     for await (const value of messages) {
       await stream.gate.wait();
-      stream.sink(value);
+      const held = stream.sink(value);
+      if (held) await held;
     }
     stream.halfClose();
   } catch (e) {

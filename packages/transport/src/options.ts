@@ -47,11 +47,11 @@ export interface TransportOptions {
    */
   readonly sendQueueDepth?: number;
   /**
-   * Bytes of logical messages a server's send queue holds per peer before
-   * `send` waits or fails (see `whenFull`), so one connection cannot hold
-   * more than this across all its calls however small its messages. A
-   * message larger than the bound passes alone. Servers only; clients and
-   * publishers are bounded by `sendQueueDepth`.
+   * Bytes of logical messages the send queue holds (a server's: per peer)
+   * before `send` waits or fails (see `whenFull`), so one connection cannot
+   * hold more than this across all its calls however small its messages. A
+   * message larger than the bound passes alone. Clients and servers;
+   * publishers are bounded by `sendQueueDepth` only.
    * @default 8388608 (8 MiB)
    */
   readonly sendQueueBytes?: number;

@@ -121,6 +121,12 @@ export interface ClientTransport extends TransportBase, AsyncIterable<Uint8Array
    */
   send(message: Uint8Array): Promise<void>;
   /**
+   * True when a `send` now would wait for room (the queue is at its message
+   * or byte bound). A producer that does not await every send checks it and
+   * awaits the send when it is true. Optional: without it callers assume room.
+   */
+  isFull?(): boolean;
+  /**
    * Resolves when the connection is up, or rejects with `TIMEOUT` after
    * `timeoutMs` (default: wait forever), `CLOSED`, or `HANDSHAKE` when the
    * server refused this client's key (no retry will follow).

@@ -250,7 +250,10 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
           this.drop(status, n);
         }
         if (out.hasWaiters)
-          this.counters.messagesOut += out.admit(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
+          this.counters.messagesOut += out.admit(
+            this.opts.sendQueueDepth,
+            this.opts.sendQueueBytes,
+          );
       }
     } finally {
       this.writing = false;

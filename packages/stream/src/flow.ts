@@ -349,12 +349,7 @@ export class Outbox<T> implements AsyncIterable<T> {
     const sink = this.#sink;
     const gate = this.#gate;
     if (sink && gate) {
-      while (
-        this.#queue.length > 0 &&
-        !this.#blocked &&
-        gate.ready &&
-        this.#error === undefined
-      ) {
+      while (this.#queue.length > 0 && !this.#blocked && gate.ready && this.#error === undefined) {
         const item = this.#queue.shift() as {
           value: T;
           resolve: () => void;

@@ -67,11 +67,11 @@ export interface PublisherTransportOptions extends TransportOptions {
 /** Counters of a publisher transport: the common ones plus security and unmatched. */
 export interface PublisherTransportStats extends TransportStats {
   /**
-   * Logical messages sent while no subscription this publisher knew of (from
-   * XPUB notifications) matched their topic: ZeroMQ discards them, so they
-   * reached nobody. Counted when the message leaves the queue, against the
-   * subscriptions seen by then (notifications are read asynchronously, so a
-   * message sent just as a subscription arrives may be counted either way).
+   * Logical messages whose topic no subscription this publisher knew of
+   * (from XPUB notifications) matched when they left the send queue: they
+   * reach nobody (ZeroMQ would discard them), so they are counted here and
+   * not sent. Notifications are read asynchronously: a message that leaves
+   * just as a subscription arrives may be counted either way.
    */
   unmatched: number;
   /** Handshakes that failed on this publisher (wrong key, not allowed, mechanism mismatch). */
@@ -289,6 +289,42 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
     return out.wait(message, topic);
   }
 
+  /**
+   * The messages of `[start, end)` whose topic some subscription matches, or
+   * `undefined` when that is all of them (the common case: no copy).
+   */
+  private matchedOnly(
+    items: readonly Uint8Array[],
+    topics: readonly Uint8Array[],
+    start: number,
+    end: number,
+  ): { items: Uint8Array[]; topics: Uint8Array[] } | undefined {
+    let k = start;
+    let last: Uint8Array | undefined;
+    for (; k < end; k++) {
+      const t = topics[k]!;
+      if (t !== last) {
+        if (!this.matches(t)) break;
+        last = t;
+      }
+    }
+    if (k === end) return undefined;
+    const kept = { items: items.slice(start, k), topics: topics.slice(start, k) };
+    let lastMatched = false;
+    for (; k < end; k++) {
+      const t = topics[k]!;
+      if (t !== last) {
+        lastMatched = this.matches(t);
+        last = t;
+      }
+      if (lastMatched) {
+        kept.items.push(items[k]!);
+        kept.topics.push(t);
+      }
+    }
+    return kept;
+  }
+
   /** Whether some subscription seen so far matches `topic` (cached per frame object). */
   private matches(topic: Uint8Array): boolean {
     const version = this.subs.version;
@@ -322,17 +358,28 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
         const start = out.head;
         const end = out.items.length;
         const epoch = out.epoch;
-        const { items, topics } = out;
+        let { items, topics } = out;
+        let from = start;
+        let to = end;
+        // Messages no subscription matches reach nobody (ZeroMQ would discard
+        // them): count them and leave them out, so that the runs around them
+        // join (a subscriber of one key of an interleaved feed gets bursts).
+        const matched = this.matchedOnly(items, topics, start, end);
+        if (matched !== undefined) {
+          this.unmatched += end - start - matched.items.length;
+          ({ items, topics } = matched);
+          from = 0;
+          to = items.length;
+        }
         // Bursts are cut from runs of consecutive messages on one topic frame,
         // in queue order: a subscriber of several frames (a whole topic, all
         // its keys) sees this publisher's messages in publish order, as with
         // plain ZeroMQ. Grouping by frame would fill bursts better but reorder.
-        let i = start;
-        while (i < end) {
+        let i = from;
+        while (i < to) {
           const topic = topics[i]!;
           let runEnd = i + 1;
-          while (runEnd < end && sameBytes(topics[runEnd]!, topic)) runEnd++;
-          const unmatched = !this.matches(topic);
+          while (runEnd < to && sameBytes(topics[runEnd]!, topic)) runEnd++;
           while (i < runEnd) {
             planBurst(items, i, runEnd, burst, plan);
             let frames: Array<Buffer | Uint8Array>;
@@ -349,7 +396,6 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
             if (result === 'sent') {
               this.counters.zmqOut++;
               if (n > 1) this.counters.bursts++;
-              if (unmatched) this.unmatched += n;
             } else {
               this.drop('subscriber at its high-water mark', n);
             }

@@ -50,7 +50,7 @@ describe('oversize messages', () => {
     });
   }
 
-  it('a subscriber with a smaller maxMessageBytes drops and counts a larger message and keeps receiving', async () => {
+  it('a subscriber with a smaller maxMessageBytes drops and counts a larger message (alone, large, or inside a burst) and keeps receiving', async () => {
     const pub = fastPublisher(resources);
     const [endpoint] = await pub.listen('tcp://127.0.0.1:0');
     const sub = fastSubscriber(resources, {
@@ -72,8 +72,19 @@ describe('oversize messages', () => {
     for (let i = 4; i <= 6; i++) await pub.publish(Notes, { i, text: 'small' });
     await waitFor(() => got.length === 4, `later messages (got ${got.join(',')})`);
     expect(got).toEqual([1, 4, 5, 6]);
-    // The two dropped messages are also the stream's gap.
-    expect(sub.stats().gaps).toBe(2);
+    // One burst (same tick) holding an oversize message between small ones:
+    // only that one is dropped.
+    await Promise.all([
+      pub.publish(Notes, { i: 7, text: 'small' }),
+      pub.publish(Notes, { i: 8, text: 'z'.repeat(3000) }),
+      pub.publish(Notes, { i: 9, text: 'small' }),
+    ]);
+    await waitFor(() => got.length === 6, `the burst's small messages (got ${got.join(',')})`);
+    expect(got).toEqual([1, 4, 5, 6, 7, 9]);
+    expect(sub.stats().transport.drops).toBe(3);
+    expect(pub.stats().transport.bursts).toBeGreaterThan(0);
+    // The three dropped messages are also the stream's gaps.
+    expect(sub.stats().gaps).toBe(3);
     expect(pub.stats().unmatched).toBe(0);
   });
 });

@@ -12,6 +12,11 @@
  *   xsmb      @xsmb/pubsub publisher and subscriber (default options: slowSubscriber 'drop').
  *   xsmb-callback the same, the subscriber consuming with an onMessage callback.
  *   xsmb-block the same as xsmb with slowSubscriber 'block' (lossless: the publisher waits).
+ *   xsmb-key1 xsmb-block, every message with the same key (the subscriber takes the whole topic).
+ *   xsmb-key4 xsmb-block, keys round-robin over 4 (k0 k1 k2 k3 k0 ...): bursts never
+ *             reorder, so each message is its own run of one key.
+ *   xsmb-key4-one xsmb-key4 with a subscriber of key k0 only: the other keys
+ *             match nobody and are left out, so k0's messages still burst.
  *   raw-one   raw zeromq.js, one msgpackr-encoded message per zmq message.
  *   raw-batch raw zeromq.js, 64 messages per zmq message (u32 length + bytes each).
  */
@@ -21,13 +26,24 @@ import { Subscriber, XPublisher } from 'zeromq';
 import { createPublisher, createSubscriber, defineTopic, type TopicMessage } from '../src/index.js';
 import { MESSAGE_BYTES, makeTick, type Tick } from './payload.js';
 
-type Variant = 'xsmb' | 'xsmb-callback' | 'xsmb-block' | 'raw-one' | 'raw-batch';
+type Variant =
+  | 'xsmb'
+  | 'xsmb-callback'
+  | 'xsmb-block'
+  | 'xsmb-key1'
+  | 'xsmb-key4'
+  | 'xsmb-key4-one'
+  | 'raw-one'
+  | 'raw-batch';
 const [role, variant, arg1, arg2] = process.argv.slice(2) as [
   'pub' | 'sub',
   Variant,
   string,
   string | undefined,
 ];
+
+const KEYS = variant === 'xsmb-key1' ? ['k0'] : ['k0', 'k1', 'k2', 'k3'];
+const keyed = variant.startsWith('xsmb-key');
 
 const BATCH = 64;
 const END = Buffer.from('END');
@@ -54,7 +70,9 @@ async function publisher(durationMs: number): Promise<void> {
   if (packr.pack(tick).length !== MESSAGE_BYTES) throw new Error('payload is not 100 bytes');
   let sent = 0;
   if (variant.startsWith('xsmb')) {
-    const pub = createPublisher({ slowSubscriber: variant === 'xsmb-block' ? 'block' : 'drop' });
+    const lossless = variant === 'xsmb-block' || keyed;
+    const pub = createPublisher({ slowSubscriber: lossless ? 'block' : 'drop' });
+    const keyOptions = KEYS.map((key) => ({ key }));
     const [endpoint] = await pub.listen('tcp://127.0.0.1:0');
     out({ endpoint });
     await pub.waitForSubscribers(2, { timeoutMs: 30_000 });
@@ -62,9 +80,16 @@ async function publisher(durationMs: number): Promise<void> {
     const deadline = now() + durationMs;
     // Check the clock every 1024 messages: performance.now() is not free.
     while (now() < deadline) {
-      for (let i = 0; i < 1024; i++) {
-        tick.seq++;
-        await pub.publish(Ticks, tick);
+      if (keyed) {
+        for (let i = 0; i < 1024; i++) {
+          tick.seq++;
+          await pub.publish(Ticks, tick, keyOptions[i % keyOptions.length]);
+        }
+      } else {
+        for (let i = 0; i < 1024; i++) {
+          tick.seq++;
+          await pub.publish(Ticks, tick);
+        }
       }
       sent += 1024;
     }
@@ -149,7 +174,9 @@ async function subscriber(endpoint: string): Promise<void> {
     const feed =
       variant === 'xsmb-callback'
         ? sub.subscribe(Ticks, { onMessage: onTick })
-        : sub.subscribe(Ticks);
+        : variant === 'xsmb-key4-one'
+          ? sub.subscribe(Ticks, { key: 'k0' })
+          : sub.subscribe(Ticks);
     const end = sub.subscribe(End);
     void (async () => {
       for await (const _ of end) {

@@ -5,8 +5,14 @@
 import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
-import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
-import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
+import { BurstCursor, checkBurst, checkFrames, readU32, TAG_BURST, TAG_LARGE } from './framing.js';
+import {
+  DEFAULTS,
+  FRAMING_SLACK_BYTES,
+  type ResolvedOptions,
+  resolveOptions,
+  type TransportOptions,
+} from './options.js';
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
@@ -35,19 +41,57 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/**
+ * The burst `frame` (well formed) without its entries above `max`, and how
+ * many were left out; `frame` is `null` when none is left. Copies: this is
+ * the rare case of a publisher with a larger limit than this subscriber.
+ */
+function withoutOversize(frame: Buffer, max: number): { frame: Buffer | null; dropped: number } {
+  const kept: Buffer[] = [];
+  let bytes = 1;
+  let dropped = 0;
+  let off = 1;
+  while (off < frame.length) {
+    const next = off + 4 + readU32(frame, off);
+    if (next - off - 4 > max) {
+      dropped++;
+    } else {
+      kept.push(frame.subarray(off, next));
+      bytes += next - off;
+    }
+    off = next;
+  }
+  if (kept.length === 0) return { frame: null, dropped };
+  const out = Buffer.allocUnsafe(bytes);
+  out[0] = TAG_BURST;
+  let at = 1;
+  for (const entry of kept) at += entry.copy(out, at);
+  return { frame: out, dropped };
+}
+
 /** SUB-based {@link SubscriberTransport}. */
 class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   private readonly socket: Subscriber;
   private readonly opts: ResolvedOptions;
   private readonly burst = new BurstCursor();
   private frameTopic: Buffer = Buffer.alloc(0);
+  /** libzmq's frame limit (ZMQ_MAXMSGSIZE) on this socket, minus the framing slack. */
+  private readonly frameLimit: number;
 
   constructor(options: SubscriberTransportOptions) {
     super();
     this.opts = resolveOptions(options);
     const o = this.opts;
+    this.frameLimit = Math.max(o.maxMessageBytes, DEFAULTS.maxMessageBytes);
     this.socket = new Subscriber({
       ...commonSocketOptions(o),
+      // libzmq treats a frame above ZMQ_MAXMSGSIZE as a protocol error and
+      // ends the session for good (no reconnect): one message above this
+      // subscriber's limit from a publisher with the default limit would cut
+      // it off that publisher silently. So libzmq's bound is never below the
+      // default limit, and messages above `maxMessageBytes` are dropped and
+      // counted here (receive), the connection kept.
+      maxMessageSize: this.frameLimit + FRAMING_SLACK_BYTES,
       receiveHighWaterMark: o.receiveHighWaterMark,
       ...curveClientSocketOptions('curve', options.curve),
     });
@@ -133,12 +177,26 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
       }
       this.counters.zmqIn++;
       const reason = checkFrames(frames, 1, max);
+      let head = frames[1]!;
       if (reason !== undefined) {
-        this.drop(reason, 1);
-        continue;
+        if (
+          frames.length === 2 &&
+          head.length > 0 &&
+          head[0] === TAG_BURST &&
+          checkBurst(head, this.frameLimit) === undefined
+        ) {
+          // Well formed, with messages above this subscriber's limit (from a
+          // publisher with a larger one): drop those, deliver the others.
+          const kept = withoutOversize(head, max);
+          this.drop('burst entry above maxMessageBytes', kept.dropped);
+          if (kept.frame === null) continue;
+          head = kept.frame;
+        } else {
+          this.drop(reason, 1);
+          continue;
+        }
       }
       const topic = frames[0]!;
-      const head = frames[1]!;
       if (head[0] === TAG_LARGE) {
         this.counters.messagesIn++;
         return { done: false, value: { topic, message: frames[2]! } };

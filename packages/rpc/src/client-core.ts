@@ -145,7 +145,52 @@ export class ClientCall implements Expirable {
 
   expire(): void {
     this.deadlineKey = -1;
-    this.core.cancel(this, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    // No CANCEL: the server holds the same deadline (sent as timeoutMs) and
+    // expires the call itself, so it records DEADLINE_EXCEEDED, not a cancel.
+    this.core.expire(this);
+  }
+}
+
+/**
+ * The wire `timeoutMs` of a call sent at `at` with monotonic deadline
+ * `deadlineAt`: the remaining budget as an integer; never 0 (which means "no
+ * deadline"), so a budget under 1 ms is sent as 1. Callers check expiry first.
+ */
+export function wireTimeout(deadlineAt: number, at: number): number {
+  return Math.max(1, Math.ceil(deadlineAt - at));
+}
+
+/** The request object interceptors see; `timeoutMs` is a view of `deadlineAt`. */
+class Request implements ClientRequest {
+  readonly kind: string;
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly descriptor: MethodInfo['descriptor'];
+  constructor(
+    info: MethodInfo,
+    public message: unknown,
+    public metadata: Metadata,
+    public deadlineAt: number,
+    public signal: AbortSignal | undefined,
+    public waitForReady: boolean,
+  ) {
+    this.kind = info.descriptor.kind;
+    this.service = info.service;
+    this.method = info.method;
+    this.path = info.path;
+    this.descriptor = info.descriptor;
+  }
+
+  get timeoutMs(): number | undefined {
+    return Number.isFinite(this.deadlineAt) ? Math.max(0, this.deadlineAt - now()) : undefined;
+  }
+
+  set timeoutMs(value: number | undefined) {
+    this.deadlineAt =
+      value === undefined || !Number.isFinite(value)
+        ? Number.POSITIVE_INFINITY
+        : now() + Math.max(0, value);
   }
 }
 
@@ -268,23 +313,20 @@ export class ClientCore {
         ? { ...this.defaultMetadata, ...options.metadata }
         : { ...this.defaultMetadata };
     else metadata = options?.metadata ? { ...options.metadata } : {};
-    return {
-      kind: info.descriptor.kind,
-      service: info.service,
-      method: info.method,
-      path: info.path,
-      descriptor: info.descriptor,
+    return new Request(
+      info,
       message,
       metadata,
-      timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
+      Number.isFinite(timeoutMs) ? now() + Math.max(0, timeoutMs) : Number.POSITIVE_INFINITY,
       signal,
-      waitForReady: options?.waitForReady ?? this.waitForReady,
-    };
+      options?.waitForReady ?? this.waitForReady,
+    );
   }
 
   /** Absolute monotonic deadline of a request (`Infinity` without one). */
   deadlineOf(request: ClientRequest): number {
-    return request.timeoutMs === undefined ? Number.POSITIVE_INFINITY : now() + request.timeoutMs;
+    const at = request.deadlineAt;
+    return typeof at === 'number' && !Number.isNaN(at) ? at : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -418,8 +460,7 @@ export class ClientCore {
     let timeoutMs = 0;
     if (Number.isFinite(deadlineAt)) {
       call.deadlineKey = this.deadlines.add(call, deadlineAt);
-      // Never send 0 (it means "no deadline"): a budget under 1 ms rounds up.
-      timeoutMs = Math.max(1, Math.ceil(deadlineAt - now()));
+      timeoutMs = wireTimeout(deadlineAt, now());
     }
     call.listenAbort();
     const metadata = isEmptyMetadata(request.metadata) ? undefined : request.metadata;
@@ -499,6 +540,11 @@ export class ClientCore {
       // The transport is closing: the server will see the connection go.
     }
     this.#end(call, error);
+  }
+
+  /** The call's deadline passed: fail it with DEADLINE_EXCEEDED (the server expires its side on its own). */
+  expire(call: ClientCall): void {
+    this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
   }
 
   /** Ends a call: with `error` the handler's onError runs; without, the handler already settled. */

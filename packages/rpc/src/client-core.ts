@@ -626,6 +626,13 @@ export class ClientCore {
     };
     t.on('connected', up);
     t.on('disconnected', (e) => {
+      if (e.reason === 'unresolved') {
+        // Calls fail fast (UNAVAILABLE naming the host) instead of waiting out connectTimeoutMs.
+        conn.state = 'failing';
+        conn.reason = `host of ${conn.endpoint} does not resolve`;
+        this.#wakeConnWaiters();
+        return;
+      }
       if (conn.state === 'connecting' && e.reason !== 'closed') return;
       conn.state = 'failing';
       conn.reason = `connection lost: ${e.reason}`;

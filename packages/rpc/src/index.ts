@@ -5,6 +5,8 @@
  * concurrency limits.
  */
 
+/** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
+export { TransportError, type TransportErrorCode } from '@xsmb/transport';
 // For end users.
 export {
   HealthService,

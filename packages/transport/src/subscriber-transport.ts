@@ -7,7 +7,12 @@ import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
 import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
-import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
+import {
+  closedError,
+  commonSocketOptions,
+  connectEndpoint,
+  endpointError,
+} from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 
@@ -75,7 +80,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     try {
-      this.socket.connect(endpoint);
+      this.socket.connect(connectEndpoint(endpoint));
     } catch (cause) {
       throw endpointError(endpoint, cause);
     }

@@ -30,8 +30,10 @@ export interface Inbound {
  * - `disconnected`: the peer went away (process died, network dropped, heartbeat timed out).
  * - `handshake`: the security handshake failed (wrong server key, key not allowed).
  * - `protocol`: the peer sent something that broke the framing.
+ * - `unresolved`: a client's tcp host name does not resolve (DNS); libzmq keeps
+ *   retrying, and `connected` follows if it resolves later.
  */
-export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol';
+export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol' | 'unresolved';
 
 /** Events every transport emits. Listeners must not throw (errors are swallowed). */
 export interface TransportEvents {

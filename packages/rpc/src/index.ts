@@ -66,11 +66,14 @@ export {
 export type { MethodAdapter, MethodInfo } from './service.js';
 export {
   type AnyMethod,
+  type CheckReserved,
   type ClientMethod,
   defineService,
   type HandlerOf,
   type MethodDescriptor,
   type MethodMap,
+  RESERVED_METHOD_NAMES,
+  type ReservedMethodName,
   type Schema,
   type ServiceClient,
   type ServiceDescriptor,

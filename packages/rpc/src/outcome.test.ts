@@ -23,6 +23,16 @@ async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
   }
 }
 
+/** The error a call fails with (the test fails if it succeeds). */
+function failure(p: Promise<unknown>): Promise<RpcError> {
+  return p.then(
+    () => {
+      throw new Error('the call succeeded');
+    },
+    (e: unknown) => e as RpcError,
+  );
+}
+
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
@@ -75,7 +85,7 @@ describe('server outcome', () => {
   it('reports the code the client got to onCallEnd and counts failures by code', async () => {
     const { client, server, ends } = await setup();
     await expect(client.missing(null)).rejects.toMatchObject({ code: Code.NOT_FOUND });
-    const err = await client.broken(null).catch((e: RpcError) => e);
+    const err = await failure(client.broken(null));
     expect(err.code).toBe(Code.INTERNAL);
     expect(err.message).not.toContain('x is not a function');
     await until(() => ends.length === 2);
@@ -115,7 +125,7 @@ describe('server outcome', () => {
 
   it('hides the text of a response encode failure unless exposeInternalErrors', async () => {
     const { client, ends } = await setup();
-    const err = await client.unencodable(null).catch((e: RpcError) => e);
+    const err = await failure(client.unencodable(null));
     expect(err.code).toBe(Code.INTERNAL);
     expect(err.rawMessage).toBe('internal error');
     await until(() => ends.length === 1);
@@ -125,7 +135,7 @@ describe('server outcome', () => {
 
   it('sends the encode failure text when exposeInternalErrors is set', async () => {
     const { client } = await setup({ expose: true });
-    const err = await client.unencodable(null).catch((e: RpcError) => e);
+    const err = await failure(client.unencodable(null));
     expect(err.code).toBe(Code.INTERNAL);
     expect(err.message).toMatch(/encode/);
   });
@@ -139,7 +149,7 @@ describe('one deadline per call', () => {
     };
     const { client } = await setup({ interceptors: [slowInterceptor] });
     const started = performance.now();
-    const err = await client.wait({ ms: 150 }, { timeoutMs: 250 }).catch((e: RpcError) => e);
+    const err = await failure(client.wait({ ms: 150 }, { timeoutMs: 250 }));
     const elapsed = performance.now() - started;
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).code).toBe(Code.DEADLINE_EXCEEDED);
@@ -153,7 +163,7 @@ describe('one deadline per call', () => {
       return next(req);
     };
     const { client, server } = await setup({ interceptors: [slowInterceptor] });
-    const err = await client.wait({ ms: 1 }, { timeoutMs: 20 }).catch((e: RpcError) => e);
+    const err = await failure(client.wait({ ms: 1 }, { timeoutMs: 20 }));
     expect((err as RpcError).code).toBe(Code.DEADLINE_EXCEEDED);
     expect(server.stats().started).toBe(0);
     expect(seen).toEqual([]);

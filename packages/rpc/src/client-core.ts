@@ -210,8 +210,13 @@ export interface ClientStats {
   started: number;
   /** Envelopes that could not be decoded or made no sense. */
   protocolErrors: number;
-  /** Envelopes for calls no longer known (late answers after a cancel or deadline). */
+  /** Envelopes for calls no longer known (late answers after a cancel or deadline); ignored. */
   lateEnvelopes: number;
+  /**
+   * Envelopes ignored under the forward-compatibility rule: an unknown kind,
+   * a call id outside uint32, or a kind the call has no use for (DATA on a unary call).
+   */
+  ignoredEnvelopes: number;
   /** Listener exceptions swallowed. */
   listenerErrors: number;
 }
@@ -255,7 +260,7 @@ export class ClientCore {
   #rr = 0;
   #inFlight = 0;
   #closed = false;
-  readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0 };
+  readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0, ignoredEnvelopes: 0 };
 
   constructor(options: ClientCoreOptions) {
     if (options.endpoints.length === 0)
@@ -542,6 +547,11 @@ export class ClientCore {
     this.#end(call, error);
   }
 
+  /** A method kind got an envelope it has no use for: ignored and counted, never fatal to the call. */
+  ignored(): void {
+    this.#stats.ignoredEnvelopes++;
+  }
+
   /** The call's deadline passed: fail it with DEADLINE_EXCEEDED (the server expires its side on its own). */
   expire(call: ClientCall): void {
     this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
@@ -700,6 +710,10 @@ export class ClientCore {
       return;
     }
     const problem = checkEnvelope(env);
+    if (problem?.ignore) {
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (problem) {
       this.#stats.protocolErrors++;
       const id = Array.isArray(env) ? env[2] : undefined;
@@ -774,6 +788,7 @@ export class ClientCore {
       started: this.#stats.started,
       protocolErrors: this.#stats.protocolErrors,
       lateEnvelopes: this.#stats.lateEnvelopes,
+      ignoredEnvelopes: this.#stats.ignoredEnvelopes,
       listenerErrors: this.listeners.errors,
     };
   }

@@ -83,7 +83,7 @@ export interface ServerStats {
   expiredInQueue: number;
   /** Calls cancelled by their client. */
   cancelled: number;
-  /** Undecodable or senseless envelopes. */
+  /** Undecodable or malformed envelopes (answered with an ERROR where the call id is known). */
   protocolErrors: number;
   /** Answers that could not be sent (client gone). */
   sendFailures: number;
@@ -256,6 +256,11 @@ export class ServerCall implements CallContext, Expirable {
     if (!this.abandoned) this.core.sendEnd(this);
     this.core.settle(this);
   }
+}
+
+/** Unary calls take nothing after their REQUEST but CANCEL; stream kinds take DATA, END, CREDIT. */
+function acceptsStreamEnvelopes(call: ServerCall): boolean {
+  return call.registered.descriptor.kind !== 'unary';
 }
 
 /**
@@ -448,6 +453,10 @@ export class ServerCore {
       return;
     }
     const problem = checkEnvelope(env);
+    if (problem?.ignore) {
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (problem) {
       this.#stats.protocolErrors++;
       const id = Array.isArray(env) && typeof env[2] === 'number' ? env[2] : undefined;
@@ -468,7 +477,11 @@ export class ServerCore {
       return;
     }
     const call = this.#activeCall(peer, id);
-    if (!call) return;
+    if (!call || (kind !== Kind.CANCEL && !acceptsStreamEnvelopes(call))) {
+      // An id with no call (late, or never started) or an envelope the call's kind has no use for.
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (this.listeners.hasMessage) this.#emitIn(call, env);
     if (kind === Kind.CANCEL) {
       this.#stats.cancelled++;

@@ -122,10 +122,8 @@ class UnaryCall implements CallHandler {
     } else if (kind === Kind.ERROR) {
       this.#fail(call, errorFromEnvelope(env));
     } else {
-      this.#fail(
-        call,
-        new RpcError(Code.INTERNAL, `unexpected envelope kind ${String(kind)} for a unary call`),
-      );
+      // DATA, END, CREDIT on a unary call: the forward-compatible rule, ignore and count.
+      call.core.ignored();
     }
   }
 

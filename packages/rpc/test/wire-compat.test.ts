@@ -1,0 +1,65 @@
+import { createMsgpackCodec } from '@xsmb/codec';
+import { createClientTransport } from '@xsmb/transport';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, defineService, type Server, unary } from '../src/index.js';
+
+/** Hand-made envelopes, byte for byte as in test/vectors/forward-compat.json. */
+const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const codec = createMsgpackCodec();
+
+const Wire = defineService('test.Wire', {
+  echo: unary<string, string>(),
+  slow: unary<number, string>(),
+});
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+async function rawPeer() {
+  const server: Server = createServer({});
+  server.add(Wire, {
+    echo: (s) => s,
+    slow: (ms) => new Promise((r) => setTimeout(() => r('slow done'), ms)),
+  });
+  const [endpoint] = await server.listen('tcp://127.0.0.1:0');
+  closers.push(() => server.close({ graceMs: 0 }));
+  // A plain DEALER (the transport's client, no rpc engine): we write the envelopes.
+  const dealer = createClientTransport(endpoint as string);
+  closers.push(() => dealer.close());
+  await dealer.ready({ timeoutMs: 10_000 });
+  const it = dealer[Symbol.asyncIterator]();
+  const read = async () => {
+    const { value } = await it.next();
+    return codec.decode(value as Uint8Array) as unknown[];
+  };
+  return { server, dealer, read };
+}
+
+describe('forward-compatible envelope rule on the wire (ignore and count)', () => {
+  it('ignores unknown kinds, unknown call ids, ids outside uint32 and DATA on a unary call; serves extra trailing elements', async () => {
+    const { server, dealer, read } = await rawPeer();
+    await dealer.send(hex('94010905a6667574757265')); // unknown kind 9
+    await dealer.send(hex('9501074d0164')); // CREDIT for unknown call 77
+    await dealer.send(hex('970101cf0000000100000000ae746573742e576972652f6563686f00c0a178')); // id 2^32
+    // REQUEST id 1 with an extra trailing element.
+    await dealer.send(hex('98010101ae746573742e576972652f6563686f00c0a26869a6667574757265'));
+    // A slow unary call (id 2), then DATA, END and CREDIT for it: misplaced on a unary call.
+    await dealer.send(codec.encode([1, 1, 2, 'test.Wire/slow', 0, null, 50]));
+    await dealer.send(codec.encode([1, 5, 2, 'stray']));
+    await dealer.send(codec.encode([1, 6, 2, null]));
+    await dealer.send(codec.encode([1, 7, 2, 1, 100]));
+    await dealer.send(codec.encode([1, 1, 3, 'test.Wire/echo', 0, null, 'last']));
+    // Every answer, in order: nothing for the ignored envelopes, the calls unharmed.
+    const answers = [await read(), await read(), await read()];
+    expect(answers).toEqual([
+      [1, 2, 1, null, 'hi'],
+      [1, 2, 3, null, 'last'],
+      [1, 2, 2, null, 'slow done'],
+    ]);
+    const stats = server.stats();
+    expect(stats.ignoredEnvelopes).toBe(6);
+    expect(stats.protocolErrors).toBe(0);
+  });
+});

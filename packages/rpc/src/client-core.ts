@@ -28,7 +28,7 @@ import {
 } from './envelope.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
-import { isEmptyMetadata, type Metadata } from './metadata.js';
+import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -489,6 +489,12 @@ export class ClientCore {
         metadata: request.metadata,
         message: payload,
       });
+    }
+    const mdProblem = metadataProblem(metadata);
+    if (mdProblem) {
+      // Refused before sending, with the code the server would answer.
+      this.#end(call, new RpcError(mdProblem.code, mdProblem.message));
+      return call;
     }
     let bytes: Uint8Array;
     try {

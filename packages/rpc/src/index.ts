@@ -53,7 +53,15 @@ export {
   PROTOCOL_VERSION,
   peekHeader,
 } from './envelope.js';
-export { isEmptyMetadata, type Metadata, MetadataKey, type XSMBMetaData } from './metadata.js';
+export {
+  isEmptyMetadata,
+  type Metadata,
+  MetadataKey,
+  MetadataLimits,
+  type MetadataProblem,
+  metadataProblem,
+  type XSMBMetaData,
+} from './metadata.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';
 export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
 export type { HealthStatus, ServerStats } from './server-core.js';

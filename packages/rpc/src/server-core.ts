@@ -31,7 +31,7 @@ import {
 } from './envelope.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
-import { checkMetadata, isEmptyMetadata, type Metadata, MetadataKey } from './metadata.js';
+import { isEmptyMetadata, type Metadata, MetadataKey, metadataProblem } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -546,9 +546,10 @@ export class ServerCore {
       this.#sendBare(peer, id, Code.INVALID_ARGUMENT, 'malformed request envelope');
       return;
     }
-    const mdProblem = checkMetadata(metadata);
+    const mdProblem = metadataProblem(metadata);
     if (mdProblem) {
-      this.#sendBare(peer, id, Code.INVALID_ARGUMENT, mdProblem);
+      this.#stats.protocolErrors++;
+      this.#sendBare(peer, id, mdProblem.code, mdProblem.message);
       return;
     }
     const method = this.methods.get(path);

@@ -1,7 +1,16 @@
 import { createMsgpackCodec } from '@xsmb/codec';
 import { createClientTransport } from '@xsmb/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, defineService, type Server, unary } from '../src/index.js';
+import {
+  Code,
+  createClient,
+  createServer,
+  defineService,
+  MetadataLimits,
+  RpcError,
+  type Server,
+  unary,
+} from '../src/index.js';
 
 /** Hand-made envelopes, byte for byte as in test/vectors/forward-compat.json. */
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
@@ -61,5 +70,44 @@ describe('forward-compatible envelope rule on the wire (ignore and count)', () =
     const stats = server.stats();
     expect(stats.ignoredEnvelopes).toBe(6);
     expect(stats.protocolErrors).toBe(0);
+  });
+});
+
+describe('metadata limits', () => {
+  const many = Object.fromEntries(
+    Array.from({ length: MetadataLimits.MAX_ENTRIES + 1 }, (_, i) => [`k${i}`, 'v']),
+  );
+  const big = { big: 'x'.repeat(MetadataLimits.MAX_TOTAL_BYTES) };
+  const longKey = { ['k'.repeat(MetadataLimits.MAX_KEY_LENGTH + 1)]: 'v' };
+
+  it('refuses on receive with RESOURCE_EXHAUSTED naming the limit', async () => {
+    const { dealer, read, server } = await rawPeer();
+    let id = 10;
+    for (const [md, limit] of [
+      [many, 'MAX_ENTRIES'],
+      [big, 'MAX_TOTAL_BYTES'],
+      [longKey, 'MAX_KEY_LENGTH'],
+    ] as const) {
+      await dealer.send(codec.encode([1, 1, ++id, 'test.Wire/echo', 0, md, 'x']));
+      const answer = await read();
+      expect(answer.slice(0, 4)).toEqual([1, 3, id, Code.RESOURCE_EXHAUSTED]);
+      expect(answer[4]).toContain(limit);
+    }
+    await dealer.send(codec.encode([1, 1, 20, 'test.Wire/echo', 0, { 'Bad-Key': 'v' }, 'x']));
+    expect((await read()).slice(0, 4)).toEqual([1, 3, 20, Code.INVALID_ARGUMENT]);
+    expect(server.stats().started).toBe(0);
+  });
+
+  it('refuses on send with a typed error before anything is sent', async () => {
+    const { server } = await rawPeer();
+    const client = createClient(Wire, { endpoints: server.endpoints });
+    closers.push(() => client.close());
+    for (const md of [many, big, longKey]) {
+      const err = await client.echo('x', { metadata: md }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RpcError);
+      expect((err as RpcError).code).toBe(Code.RESOURCE_EXHAUSTED);
+    }
+    await expect(client.echo('ok')).resolves.toBe('ok');
+    expect(server.stats().started).toBe(1);
   });
 });

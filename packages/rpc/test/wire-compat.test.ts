@@ -111,3 +111,22 @@ describe('metadata limits', () => {
     expect(server.stats().started).toBe(1);
   });
 });
+
+describe('value model on the wire', () => {
+  it('renames the key __proto__ to __proto_ (never replaces a prototype)', async () => {
+    const { dealer, read } = await rawPeer();
+    // REQUEST [1,1,1,"test.Wire/echo",0,nil,{"__proto__":1}], hand-made.
+    await dealer.send(hex('97010101ae746573742e576972652f6563686f00c081a95f5f70726f746f5f5f01'));
+    const answer = await read();
+    expect(answer).toEqual([1, 2, 1, null, { __proto_: 1 }]);
+    expect(Object.getPrototypeOf(answer[4])).toBe(Object.prototype);
+  });
+
+  it('answers a payload with an extension other than the timestamp with INVALID_ARGUMENT', async () => {
+    const { dealer, read } = await rawPeer();
+    // REQUEST [1,1,2,"test.Wire/echo",0,nil,ext(5, 0x01)]
+    await dealer.send(hex('97010102ae746573742e576972652f6563686f00c0d40501'));
+    const answer = await read();
+    expect(answer.slice(0, 4)).toEqual([1, 3, 2, Code.INVALID_ARGUMENT]);
+  });
+});

@@ -63,8 +63,11 @@ void clientTypes;
 // Reserved method names are compile errors, not only run-time throws.
 // @ts-expect-error `close` is the client's own method
 defineService('demo.Reserved1', { close: unary<null, null>() });
-// @ts-expect-error `then` would make the client look like a promise
-defineService('demo.Reserved2', { then: unary<null, null>() });
+defineService('demo.Reserved2', {
+  // @ts-expect-error `then` would make the client look like a promise
+  // biome-ignore lint/suspicious/noThenProperty: the point is that `then` is refused
+  then: unary<null, null>(),
+});
 // @ts-expect-error `constructor` clashes with every object
 defineService('demo.Reserved3', { constructor: unary<null, null>(), ok: unary<null, null>() });
 // @ts-expect-error `toString` clashes with every object

@@ -46,9 +46,11 @@ export interface ClientRequest<I = unknown> {
   /**
    * The call's one deadline, monotonic (`performance.now()` scale), fixed when
    * the call starts; `Infinity` without one. Time spent in interceptors counts
-   * against it. Interceptors may move it (e.g. shorten it).
+   * against it. Interceptors may move it (e.g. shorten it). Always set on
+   * requests the client builds; a hand-made request without it falls back
+   * to `timeoutMs` from when it is sent.
    */
-  deadlineAt: number;
+  deadlineAt?: number;
   /**
    * Budget left in ms, read now (`undefined`: no deadline). Assigning it sets
    * {@link deadlineAt} to now plus the value; a copy made with object spread

@@ -331,7 +331,10 @@ export class ClientCore {
   /** Absolute monotonic deadline of a request (`Infinity` without one). */
   deadlineOf(request: ClientRequest): number {
     const at = request.deadlineAt;
-    return typeof at === 'number' && !Number.isNaN(at) ? at : Number.POSITIVE_INFINITY;
+    if (typeof at === 'number' && !Number.isNaN(at)) return at;
+    // A request built by hand (not by this client) may carry only a budget.
+    const ms = request.timeoutMs;
+    return typeof ms === 'number' && Number.isFinite(ms) ? now() + ms : Number.POSITIVE_INFINITY;
   }
 
   /**

@@ -189,7 +189,11 @@ describe('size limits and health', () => {
 
   async function sized() {
     const net = createMemoryNetwork();
-    const server = createServer({ transport: net.server({ maxMessageBytes: 1000 }) });
+    const ends: CallEndEvent[] = [];
+    const server = createServer({
+      transport: net.server({ maxMessageBytes: 1000 }),
+      listeners: [{ onCallEnd: (e) => ends.push(e) }],
+    });
     server.add(Echo, {
       echo: (r) => ({ s: r.n ? 'x'.repeat(r.n) : r.s }),
       wait: (r) => new Promise((res) => setTimeout(() => res(null), r.ms)),
@@ -203,7 +207,7 @@ describe('size limits and health', () => {
       () => client.close(),
       () => server.close({ graceMs: 0 }),
     );
-    return { client, server, endpoint: endpoint as string, net };
+    return { client, server, endpoint: endpoint as string, net, ends };
   }
 
   it('fails a request over the size limit with RESOURCE_EXHAUSTED and keeps the connection', async () => {
@@ -215,12 +219,13 @@ describe('size limits and health', () => {
   });
 
   it('answers a response over the size limit with RESOURCE_EXHAUSTED and keeps serving', async () => {
-    const { client, server } = await sized();
+    const { client, server, ends } = await sized();
     await expect(client.echo({ s: '', n: 5000 }, { timeoutMs: 10_000 })).rejects.toMatchObject({
       code: Code.RESOURCE_EXHAUSTED,
     });
     await expect(client.echo({ s: 'ok' })).resolves.toEqual({ s: 'ok' });
     expect(server.stats().failedByCode).toEqual({ RESOURCE_EXHAUSTED: 1 });
+    expect(ends.map((e) => e.code)).toEqual([Code.RESOURCE_EXHAUSTED, Code.OK]);
   });
 
   it('reports DRAINING from the health service during close({ graceMs })', async () => {

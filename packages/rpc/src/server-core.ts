@@ -686,6 +686,16 @@ export class ServerCore {
       this.#encodeFailed(call, 'response', e);
       return;
     }
+    const max = this.transport.maxMessageBytes;
+    if (max !== undefined && bytes.byteLength > max) {
+      // Known before sending: the outcome is recorded before the call settles.
+      call.error = new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `response of ${bytes.byteLength} bytes exceeds maxMessageBytes ${max}`,
+      );
+      this.sendError(call, call.error);
+      return;
+    }
     if (this.listeners.hasMessage) {
       this.listeners.message({
         side: 'server',
@@ -733,6 +743,7 @@ export class ServerCore {
    * (RESOURCE_EXHAUSTED, as gRPC) instead of leaving it to its deadline.
    */
   #tooLarge(call: ServerCall, e: unknown): void {
+    // Only reached with transports that do not expose maxMessageBytes (see sendResponse).
     const name = codeName(Code.RESOURCE_EXHAUSTED);
     this.#failed++;
     this.#failedByCode[name] = (this.#failedByCode[name] ?? 0) + 1;

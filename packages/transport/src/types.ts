@@ -150,6 +150,11 @@ export interface ServerTransport extends TransportBase, AsyncIterable<Inbound> {
   /** The endpoints bound so far, as resolved by `listen`. */
   readonly endpoints: readonly string[];
   /**
+   * The largest logical message `send` accepts (`TOO_LARGE` beyond), so a
+   * caller can tell before sending. Optional for other implementations.
+   */
+  readonly maxMessageBytes?: number;
+  /**
    * Queues one logical message for `peer`. Same contract as
    * {@link ClientTransport.send}; a peer that is gone makes it reject with
    * `UNREACHABLE` (never a silent drop).

@@ -59,6 +59,7 @@ export function registerBuiltins(
       method: 'check',
       path: `${HealthService.name}/check`,
       descriptor: HealthService.methods.check,
+      servesWhileDraining: true,
       handler: ((req: { service?: string } | null) => {
         const service = req?.service;
         if (service && !core.services.has(service)) return { status: 'SERVICE_UNKNOWN' };

@@ -43,7 +43,19 @@ export interface ClientRequest<I = unknown> {
   message: I;
   /** Request headers; interceptors may add or change entries. */
   metadata: Metadata;
-  /** Budget left in ms (`undefined`: no deadline). Interceptors may shorten it. */
+  /**
+   * The call's one deadline, monotonic (`performance.now()` scale), fixed when
+   * the call starts; `Infinity` without one. Time spent in interceptors counts
+   * against it. Interceptors may move it (e.g. shorten it). Always set on
+   * requests the client builds; a hand-made request without it falls back
+   * to `timeoutMs` from when it is sent.
+   */
+  deadlineAt?: number;
+  /**
+   * Budget left in ms, read now (`undefined`: no deadline). Assigning it sets
+   * {@link deadlineAt} to now plus the value; a copy made with object spread
+   * keeps `deadlineAt`, which is what counts.
+   */
   timeoutMs: number | undefined;
   /** Cancellation signal, if the caller gave one. */
   signal: AbortSignal | undefined;

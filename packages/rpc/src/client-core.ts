@@ -28,7 +28,7 @@ import {
 } from './envelope.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
-import { isEmptyMetadata, type Metadata } from './metadata.js';
+import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -145,7 +145,52 @@ export class ClientCall implements Expirable {
 
   expire(): void {
     this.deadlineKey = -1;
-    this.core.cancel(this, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    // No CANCEL: the server holds the same deadline (sent as timeoutMs) and
+    // expires the call itself, so it records DEADLINE_EXCEEDED, not a cancel.
+    this.core.expire(this);
+  }
+}
+
+/**
+ * The wire `timeoutMs` of a call sent at `at` with monotonic deadline
+ * `deadlineAt`: the remaining budget as an integer; never 0 (which means "no
+ * deadline"), so a budget under 1 ms is sent as 1. Callers check expiry first.
+ */
+export function wireTimeout(deadlineAt: number, at: number): number {
+  return Math.max(1, Math.ceil(deadlineAt - at));
+}
+
+/** The request object interceptors see; `timeoutMs` is a view of `deadlineAt`. */
+class Request implements ClientRequest {
+  readonly kind: string;
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly descriptor: MethodInfo['descriptor'];
+  constructor(
+    info: MethodInfo,
+    public message: unknown,
+    public metadata: Metadata,
+    public deadlineAt: number,
+    public signal: AbortSignal | undefined,
+    public waitForReady: boolean,
+  ) {
+    this.kind = info.descriptor.kind;
+    this.service = info.service;
+    this.method = info.method;
+    this.path = info.path;
+    this.descriptor = info.descriptor;
+  }
+
+  get timeoutMs(): number | undefined {
+    return Number.isFinite(this.deadlineAt) ? Math.max(0, this.deadlineAt - now()) : undefined;
+  }
+
+  set timeoutMs(value: number | undefined) {
+    this.deadlineAt =
+      value === undefined || !Number.isFinite(value)
+        ? Number.POSITIVE_INFINITY
+        : now() + Math.max(0, value);
   }
 }
 
@@ -165,8 +210,13 @@ export interface ClientStats {
   started: number;
   /** Envelopes that could not be decoded or made no sense. */
   protocolErrors: number;
-  /** Envelopes for calls no longer known (late answers after a cancel or deadline). */
+  /** Envelopes for calls no longer known (late answers after a cancel or deadline); ignored. */
   lateEnvelopes: number;
+  /**
+   * Envelopes ignored under the forward-compatibility rule: an unknown kind,
+   * a call id outside uint32, or a kind the call has no use for (DATA on a unary call).
+   */
+  ignoredEnvelopes: number;
   /** Listener exceptions swallowed. */
   listenerErrors: number;
 }
@@ -210,7 +260,7 @@ export class ClientCore {
   #rr = 0;
   #inFlight = 0;
   #closed = false;
-  readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0 };
+  readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0, ignoredEnvelopes: 0 };
 
   constructor(options: ClientCoreOptions) {
     if (options.endpoints.length === 0)
@@ -268,23 +318,23 @@ export class ClientCore {
         ? { ...this.defaultMetadata, ...options.metadata }
         : { ...this.defaultMetadata };
     else metadata = options?.metadata ? { ...options.metadata } : {};
-    return {
-      kind: info.descriptor.kind,
-      service: info.service,
-      method: info.method,
-      path: info.path,
-      descriptor: info.descriptor,
+    return new Request(
+      info,
       message,
       metadata,
-      timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
+      Number.isFinite(timeoutMs) ? now() + Math.max(0, timeoutMs) : Number.POSITIVE_INFINITY,
       signal,
-      waitForReady: options?.waitForReady ?? this.waitForReady,
-    };
+      options?.waitForReady ?? this.waitForReady,
+    );
   }
 
   /** Absolute monotonic deadline of a request (`Infinity` without one). */
   deadlineOf(request: ClientRequest): number {
-    return request.timeoutMs === undefined ? Number.POSITIVE_INFINITY : now() + request.timeoutMs;
+    const at = request.deadlineAt;
+    if (typeof at === 'number' && !Number.isNaN(at)) return at;
+    // A request built by hand (not by this client) may carry only a budget.
+    const ms = request.timeoutMs;
+    return typeof ms === 'number' && Number.isFinite(ms) ? now() + ms : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -418,8 +468,7 @@ export class ClientCore {
     let timeoutMs = 0;
     if (Number.isFinite(deadlineAt)) {
       call.deadlineKey = this.deadlines.add(call, deadlineAt);
-      // Never send 0 (it means "no deadline"): a budget under 1 ms rounds up.
-      timeoutMs = Math.max(1, Math.ceil(deadlineAt - now()));
+      timeoutMs = wireTimeout(deadlineAt, now());
     }
     call.listenAbort();
     const metadata = isEmptyMetadata(request.metadata) ? undefined : request.metadata;
@@ -443,6 +492,12 @@ export class ClientCore {
         metadata: request.metadata,
         message: payload,
       });
+    }
+    const mdProblem = metadataProblem(metadata);
+    if (mdProblem) {
+      // Refused before sending, with the code the server would answer.
+      this.#end(call, new RpcError(mdProblem.code, mdProblem.message));
+      return call;
     }
     let bytes: Uint8Array;
     try {
@@ -507,6 +562,16 @@ export class ClientCore {
       // The transport is closing: the server will see the connection go.
     }
     this.#end(call, error);
+  }
+
+  /** A method kind got an envelope it has no use for: ignored and counted, never fatal to the call. */
+  ignored(): void {
+    this.#stats.ignoredEnvelopes++;
+  }
+
+  /** The call's deadline passed: fail it with DEADLINE_EXCEEDED (the server expires its side on its own). */
+  expire(call: ClientCall): void {
+    this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
   }
 
   /** Ends a call: with `error` the handler's onError runs; without, the handler already settled. */
@@ -588,6 +653,13 @@ export class ClientCore {
     };
     t.on('connected', up);
     t.on('disconnected', (e) => {
+      if (e.reason === 'unresolved') {
+        // Calls fail fast (UNAVAILABLE naming the host) instead of waiting out connectTimeoutMs.
+        conn.state = 'failing';
+        conn.reason = `host of ${conn.endpoint} does not resolve`;
+        this.#wakeConnWaiters();
+        return;
+      }
       if (conn.state === 'connecting' && e.reason !== 'closed') return;
       conn.state = 'failing';
       conn.reason = `connection lost: ${e.reason}`;
@@ -655,6 +727,10 @@ export class ClientCore {
       return;
     }
     const problem = checkEnvelope(env);
+    if (problem?.ignore) {
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (problem) {
       this.#stats.protocolErrors++;
       const id = Array.isArray(env) ? env[2] : undefined;
@@ -729,6 +805,7 @@ export class ClientCore {
       started: this.#stats.started,
       protocolErrors: this.#stats.protocolErrors,
       lateEnvelopes: this.#stats.lateEnvelopes,
+      ignoredEnvelopes: this.#stats.ignoredEnvelopes,
       listenerErrors: this.listeners.errors,
     };
   }

@@ -149,3 +149,20 @@ describe('checkEnvelope', () => {
     });
   });
 });
+
+describe('forward-compatibility vectors (docs/PROTOCOL.md)', () => {
+  const protocol = readFileSync(join(root, 'docs', 'PROTOCOL.md'), 'utf8');
+  const compat = JSON.parse(
+    readFileSync(join(import.meta.dirname, '..', 'test', 'vectors', 'forward-compat.json'), 'utf8'),
+  ) as Array<{ name: string; envelope: unknown[]; expect: 'ignore' | 'accept'; hex: string }>;
+  for (const v of compat) {
+    it(`${v.name}: encodes byte for byte, is ${v.expect === 'ignore' ? 'ignored' : 'accepted'} by checkEnvelope, is documented`, () => {
+      expect(hex(codec.encode(v.envelope))).toBe(v.hex);
+      const decoded = codec.decode(Buffer.from(v.hex, 'hex'));
+      const problem = checkEnvelope(decoded);
+      if (v.expect === 'ignore') expect(problem?.ignore).toBe(true);
+      else expect(problem).toBeUndefined();
+      expect(protocol).toContain(v.hex);
+    });
+  }
+});

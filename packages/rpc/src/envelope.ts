@@ -78,8 +78,18 @@ export function encodeRequest(
  */
 export function requestKind(env: Envelope): string | undefined {
   const kind = env[REQUEST_KIND_INDEX];
-  return typeof kind === 'string' ? kind : undefined;
+  // A value this revision does not know (a later kind, or an older peer's
+  // extra element) is ignored like any unknown trailing element.
+  return typeof kind === 'string' && METHOD_KINDS.has(kind) ? kind : undefined;
 }
+
+/** The method kinds this protocol revision names in a REQUEST. */
+const METHOD_KINDS: ReadonlySet<string> = new Set([
+  'unary',
+  'server-stream',
+  'client-stream',
+  'bidi-stream',
+]);
 
 /**
  * The message of the error a server answers a REQUEST whose method kind
@@ -150,7 +160,16 @@ export function encodeGoaway(codec: Codec, message: string): Uint8Array {
 }
 
 /** Why an envelope was refused by {@link checkEnvelope}. */
-export type EnvelopeProblem = { readonly version: boolean; readonly message: string };
+/**
+ * Why an envelope is refused. `ignore`: the forward-compatible rule applies
+ * (an unknown kind, a call id outside uint32): receivers drop it, count it,
+ * and answer nothing, since the id cannot be trusted or the kind may be newer.
+ */
+export type EnvelopeProblem = {
+  readonly version: boolean;
+  readonly message: string;
+  readonly ignore?: boolean;
+};
 
 const MIN_FIELDS: Record<number, number> = {
   [Kind.REQUEST]: 7,
@@ -181,10 +200,14 @@ export function checkEnvelope(value: unknown): EnvelopeProblem | undefined {
   const kind = value[1];
   const min = typeof kind === 'number' ? MIN_FIELDS[kind] : undefined;
   if (min === undefined)
-    return { version: false, message: `unknown envelope kind ${JSON.stringify(kind)}` };
+    return {
+      version: false,
+      message: `unknown envelope kind ${JSON.stringify(kind)}`,
+      ignore: true,
+    };
   const id = value[2];
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_CALL_ID) {
-    return { version: false, message: 'invalid call id' };
+    return { version: false, message: 'invalid call id', ignore: true };
   }
   if (value.length < min)
     return { version: false, message: `envelope kind ${kind} needs ${min} elements` };

@@ -5,6 +5,8 @@
  * concurrency limits.
  */
 
+/** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
+export { TransportError, type TransportErrorCode } from '@xsmb/transport';
 // For end users.
 export {
   HealthService,
@@ -54,7 +56,15 @@ export {
   peekHeader,
   requestKind,
 } from './envelope.js';
-export { isEmptyMetadata, type Metadata, MetadataKey, type XSMBMetaData } from './metadata.js';
+export {
+  isEmptyMetadata,
+  type Metadata,
+  MetadataKey,
+  MetadataLimits,
+  type MetadataProblem,
+  metadataProblem,
+  type XSMBMetaData,
+} from './metadata.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';
 export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
 export type { HealthStatus, ServerStats } from './server-core.js';
@@ -67,11 +77,14 @@ export {
 export type { MethodAdapter, MethodInfo } from './service.js';
 export {
   type AnyMethod,
+  type CheckReserved,
   type ClientMethod,
   defineService,
   type HandlerOf,
   type MethodDescriptor,
   type MethodMap,
+  RESERVED_METHOD_NAMES,
+  type ReservedMethodName,
   type Schema,
   type ServiceClient,
   type ServiceDescriptor,

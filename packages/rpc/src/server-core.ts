@@ -16,7 +16,7 @@ import type {
   ServerNext,
   ServerRequest,
 } from './call.js';
-import { Code } from './code.js';
+import { Code, codeName } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import {
   checkEnvelope,
@@ -33,7 +33,7 @@ import {
 } from './envelope.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
-import { checkMetadata, isEmptyMetadata, type Metadata, MetadataKey } from './metadata.js';
+import { isEmptyMetadata, type Metadata, MetadataKey, metadataProblem } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
 
@@ -85,7 +85,7 @@ export interface ServerStats {
   expiredInQueue: number;
   /** Calls cancelled by their client. */
   cancelled: number;
-  /** Undecodable or senseless envelopes. */
+  /** Undecodable or malformed envelopes (answered with an ERROR where the call id is known). */
   protocolErrors: number;
   /** Answers that could not be sent (client gone). */
   sendFailures: number;
@@ -93,11 +93,22 @@ export interface ServerStats {
   peerLost: number;
   /** Listener exceptions swallowed. */
   listenerErrors: number;
+  /** Calls that ended with an error, all codes (cancel, deadline, handler errors, shutdown). */
+  failed: number;
+  /**
+   * Failed calls by the code their client got (code name, e.g. `NOT_FOUND`,
+   * `DEADLINE_EXCEEDED`); a call cancelled by its client counts as `CANCELLED`.
+   */
+  failedByCode: Readonly<Record<string, number>>;
+  /** Envelopes ignored under the forward-compatibility rule (unknown kind, misplaced, unknown call id, call id outside uint32). */
+  ignoredEnvelopes: number;
 }
 
 /** A registered method: where it lives, its handler. */
 export interface RegisteredMethod extends MethodInfo {
   readonly handler: (...args: never[]) => unknown;
+  /** Keep answering during `close({ graceMs })` (the health check, so probers see `DRAINING`). */
+  readonly servesWhileDraining?: boolean;
 }
 
 /** One call inside a server; it is also the handler's `ctx`. */
@@ -120,6 +131,8 @@ export class ServerCall implements CallContext, Expirable {
   onCancel: ((error: RpcError) => void) | undefined;
   /** True while waiting in the concurrency queue. */
   queued = false;
+  /** The error the call failed with (the real one; the client may see a sanitized copy). */
+  error: RpcError | undefined;
   #controller: AbortController | undefined;
   #reason: RpcError | undefined;
   #running = false;
@@ -217,6 +230,7 @@ export class ServerCall implements CallContext, Expirable {
   fail(error: unknown): void {
     if (this.done) return;
     this.done = true;
+    this.error ??= outcomeOf(error, this.core.exposeInternalErrors);
     if (!this.abandoned) this.core.sendError(this, error);
     this.core.settle(this);
   }
@@ -244,6 +258,24 @@ export class ServerCall implements CallContext, Expirable {
     if (!this.abandoned) this.core.sendEnd(this);
     this.core.settle(this);
   }
+}
+
+/** Unary calls take nothing after their REQUEST but CANCEL; stream kinds take DATA, END, CREDIT. */
+function acceptsStreamEnvelopes(call: ServerCall): boolean {
+  return call.registered.descriptor.kind !== 'unary';
+}
+
+/**
+ * The error a failed call is recorded with (listeners, stats, logs): the code
+ * the client gets, and the real message and cause (the client may get a
+ * sanitized copy, see {@link toRpcError}).
+ */
+function outcomeOf(error: unknown, expose: boolean): RpcError {
+  if (error instanceof RpcError) return error;
+  const sent = toRpcError(error, expose);
+  return new RpcError(sent.code, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }
 
 function toRpcError(error: unknown, expose: boolean): RpcError {
@@ -279,6 +311,8 @@ export class ServerCore {
   readonly #maxQueued: number;
   readonly #retryAfter: string;
   readonly #expose: boolean;
+  readonly #failedByCode: Record<string, number> = {};
+  #failed = 0;
   #running = 0;
   #draining = false;
   #idle: (() => void) | undefined;
@@ -290,6 +324,7 @@ export class ServerCore {
     protocolErrors: 0,
     sendFailures: 0,
     peerLost: 0,
+    ignoredEnvelopes: 0,
   };
 
   constructor(options: ServerCoreOptions) {
@@ -420,6 +455,10 @@ export class ServerCore {
       return;
     }
     const problem = checkEnvelope(env);
+    if (problem?.ignore) {
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (problem) {
       this.#stats.protocolErrors++;
       const id = Array.isArray(env) && typeof env[2] === 'number' ? env[2] : undefined;
@@ -440,7 +479,11 @@ export class ServerCore {
       return;
     }
     const call = this.#activeCall(peer, id);
-    if (!call) return;
+    if (!call || (kind !== Kind.CANCEL && !acceptsStreamEnvelopes(call))) {
+      // An id with no call (late, or never started) or an envelope the call's kind has no use for.
+      this.#stats.ignoredEnvelopes++;
+      return;
+    }
     if (this.listeners.hasMessage) this.#emitIn(call, env);
     if (kind === Kind.CANCEL) {
       this.#stats.cancelled++;
@@ -505,9 +548,10 @@ export class ServerCore {
       this.#sendBare(peer, id, Code.INVALID_ARGUMENT, 'malformed request envelope');
       return;
     }
-    const mdProblem = checkMetadata(metadata);
+    const mdProblem = metadataProblem(metadata);
     if (mdProblem) {
-      this.#sendBare(peer, id, Code.INVALID_ARGUMENT, mdProblem);
+      this.#stats.protocolErrors++;
+      this.#sendBare(peer, id, mdProblem.code, mdProblem.message);
       return;
     }
     const method = this.methods.get(path);
@@ -528,7 +572,7 @@ export class ServerCore {
       );
       return;
     }
-    if (this.#draining) {
+    if (this.#draining && method.servesWhileDraining !== true) {
       this.#sendBare(peer, id, Code.UNAVAILABLE, 'server is draining');
       return;
     }
@@ -597,15 +641,20 @@ export class ServerCore {
       this.#queue.splice(this.#queue.indexOf(call), 1);
       this.#stats.expiredInQueue++;
     }
+    const error = this.#outcome(call);
+    if (error) {
+      this.#failed++;
+      const name = codeName(error.code);
+      this.#failedByCode[name] = (this.#failedByCode[name] ?? 0) + 1;
+    }
     if (this.listeners.hasEnd) {
-      const reason = call.cancelled ? (call.signal.reason as RpcError) : undefined;
       this.listeners.end({
         side: 'server',
         path: call.path,
         callId: call.callId,
         peer: call.peer,
-        code: reason ? reason.code : Code.OK,
-        error: reason,
+        code: error ? error.code : Code.OK,
+        error,
         durationMs: now() - call.startedAt,
       });
     }
@@ -613,6 +662,17 @@ export class ServerCore {
       this.#running--;
       this.#next();
     }
+  }
+
+  /** How a call ended: why it was abandoned (cancel, deadline, shutdown), else the error it failed with. */
+  #outcome(call: ServerCall): RpcError | undefined {
+    if (call.cancelled) return call.signal.reason as RpcError;
+    return call.error;
+  }
+
+  /** True when handler errors that are not RpcErrors go to clients verbatim. */
+  get exposeInternalErrors(): boolean {
+    return this.#expose;
   }
 
   #next(): void {
@@ -636,10 +696,17 @@ export class ServerCore {
     try {
       bytes = encodeResponse(this.codec, call.callId, trailers, payload);
     } catch (e) {
-      this.sendError(
-        call,
-        new RpcError(Code.INTERNAL, `response could not be encoded: ${(e as Error).message}`),
+      this.#encodeFailed(call, 'response', e);
+      return;
+    }
+    const max = this.transport.maxMessageBytes;
+    if (max !== undefined && bytes.byteLength > max) {
+      // Known before sending: the outcome is recorded before the call settles.
+      call.error = new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `response of ${bytes.byteLength} bytes exceeds maxMessageBytes ${max}`,
       );
+      this.sendError(call, call.error);
       return;
     }
     if (this.listeners.hasMessage) {
@@ -654,7 +721,10 @@ export class ServerCore {
         message: payload,
       });
     }
-    this.sendRaw(call, bytes);
+    this.transport.send(call.peer, bytes).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code === 'TOO_LARGE') this.#tooLarge(call, e);
+      else this.#stats.sendFailures++;
+    });
   }
 
   sendEnd(call: ServerCall): void {
@@ -664,13 +734,38 @@ export class ServerCore {
     try {
       bytes = encodeEnd(this.codec, call.callId, trailers);
     } catch (e) {
-      this.sendError(
-        call,
-        new RpcError(Code.INTERNAL, `trailers could not be encoded: ${(e as Error).message}`),
-      );
+      this.#encodeFailed(call, 'trailers', e);
       return;
     }
     this.sendRaw(call, bytes);
+  }
+
+  /**
+   * What a handler returned cannot be encoded (a function, a BigInt beyond
+   * int64): a server bug, so the client gets INTERNAL with a generic message
+   * unless `exposeInternalErrors`; the call's outcome keeps the real error.
+   */
+  #encodeFailed(call: ServerCall, what: string, cause: unknown): void {
+    const error = new Error(`${what} could not be encoded: ${(cause as Error).message}`, { cause });
+    call.error = outcomeOf(error, this.#expose);
+    this.sendError(call, error);
+  }
+
+  /**
+   * A RESPONSE above the transport's `maxMessageBytes`: tell the client
+   * (RESOURCE_EXHAUSTED, as gRPC) instead of leaving it to its deadline.
+   */
+  #tooLarge(call: ServerCall, e: unknown): void {
+    // Only reached with transports that do not expose maxMessageBytes (see sendResponse).
+    const name = codeName(Code.RESOURCE_EXHAUSTED);
+    this.#failed++;
+    this.#failedByCode[name] = (this.#failedByCode[name] ?? 0) + 1;
+    this.#sendBare(
+      call.peer,
+      call.callId,
+      Code.RESOURCE_EXHAUSTED,
+      `response too large: ${(e as Error).message}`,
+    );
   }
 
   /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
@@ -747,6 +842,8 @@ export class ServerCore {
       queued: this.#queue.length,
       ...this.#stats,
       listenerErrors: this.listeners.errors,
+      failed: this.#failed,
+      failedByCode: { ...this.#failedByCode },
     };
   }
 

@@ -59,3 +59,21 @@ async function clientTypes() {
   return [res, parsed];
 }
 void clientTypes;
+
+// Reserved method names are compile errors, not only run-time throws.
+// @ts-expect-error `close` is the client's own method
+defineService('demo.Reserved1', { close: unary<null, null>() });
+defineService('demo.Reserved2', {
+  // @ts-expect-error `then` would make the client look like a promise
+  // biome-ignore lint/suspicious/noThenProperty: the point is that `then` is refused
+  then: unary<null, null>(),
+});
+// @ts-expect-error `constructor` clashes with every object
+defineService('demo.Reserved3', { constructor: unary<null, null>(), ok: unary<null, null>() });
+// @ts-expect-error `toString` clashes with every object
+defineService('demo.Reserved4', { toString: unary<null, null>() });
+// Other names still infer their types.
+const NotReserved = defineService('demo.NotReserved', { closeAll: unary<null, number>() });
+const nr = createClient(NotReserved, { endpoints: ['tcp://127.0.0.1:1'] });
+const closeAllResult: Promise<number> = nr.closeAll(null);
+void closeAllResult;

@@ -101,8 +101,33 @@ export type ServiceImplementation<S extends ServiceDescriptor> = {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const METHOD = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Names a client object uses for itself. */
-const RESERVED = new Set(['close', 'then', 'constructor', '__proto__', 'toString']);
+/**
+ * Method names a client object uses for itself (`close`), that make it look
+ * like a promise (`then`), or that clash with every object's own members.
+ * `defineService` refuses them at compile time and at run time.
+ */
+export const RESERVED_METHOD_NAMES = [
+  'close',
+  'then',
+  'constructor',
+  '__proto__',
+  'toString',
+] as const;
+
+/** One of {@link RESERVED_METHOD_NAMES}. */
+export type ReservedMethodName = (typeof RESERVED_METHOD_NAMES)[number];
+
+/**
+ * Turns a reserved method name into a compile error: its descriptor must then
+ * also be this string, which no descriptor is, and the message names the key.
+ */
+export type CheckReserved<M> = {
+  readonly [K in keyof M]: K extends ReservedMethodName
+    ? `method name "${K}" is reserved (RESERVED_METHOD_NAMES)`
+    : M[K];
+};
+
+const RESERVED: ReadonlySet<string> = new Set(RESERVED_METHOD_NAMES);
 
 /**
  * Declares a service contract.
@@ -111,11 +136,12 @@ const RESERVED = new Set(['close', 'then', 'constructor', '__proto__', 'toString
  * export const Greeter = defineService('demo.Greeter', {
  *   hello: unary<{ name: string }, { greeting: string }>(),
  * });
- * @throws TypeError on an invalid service or method name, or a method named `close`.
+ * @throws TypeError on an invalid service or method name, or a reserved one
+ *   ({@link RESERVED_METHOD_NAMES}; those are also compile errors).
  */
 export function defineService<const Name extends string, const Methods extends MethodMap>(
   name: Name,
-  methods: Methods,
+  methods: Methods & CheckReserved<Methods>,
 ): ServiceDescriptor<Name, Methods> {
   if (!NAME.test(name)) throw new TypeError(`invalid service name ${JSON.stringify(name)}`);
   for (const method of Object.keys(methods)) {

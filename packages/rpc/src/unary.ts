@@ -131,10 +131,8 @@ class UnaryCall implements CallHandler {
       );
       call.core.cancel(call, error); // its onError rejects the caller
     } else {
-      this.#fail(
-        call,
-        new RpcError(Code.INTERNAL, `unexpected envelope kind ${String(kind)} for a unary call`),
-      );
+      // DATA, END, CREDIT on a unary call: the forward-compatible rule, ignore and count.
+      call.core.ignored();
     }
   }
 

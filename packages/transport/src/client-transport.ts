@@ -2,6 +2,8 @@
  * The client side of request/response: one DEALER connected to one endpoint.
  */
 
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { Dealer } from 'zeromq';
 import { type ClientCurveOptions, checkCurveKey } from './curve.js';
 import { TransportError } from './errors.js';
@@ -18,6 +20,7 @@ import { Outbox } from './outbox.js';
 import {
   closedError,
   commonSocketOptions,
+  connectEndpoint,
   endpointError,
   errnoCode,
   queueFullError,
@@ -101,12 +104,13 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
       },
     });
     try {
-      this.socket.connect(endpoint);
+      this.socket.connect(connectEndpoint(endpoint));
     } catch (cause) {
       this.socket.close();
       throw endpointError(endpoint, cause);
     }
     this.endpoint = endpoint;
+    this.checkHost(endpoint);
     // inproc has no ZMTP handshake, so the Observer never reports one: the
     // pipe is usable as soon as connect() returns.
     if (endpoint.startsWith('inproc://')) this.setConnected(endpoint);
@@ -128,6 +132,27 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     this.readyWaiters = [];
     for (const w of waiters) w.resolve();
     if (!was) this.emitter.emit('connected', { endpoint: this.endpoint, peer: address });
+  }
+
+  /**
+   * libzmq retries a host name that does not resolve forever and says
+   * nothing: look it up once, and on failure tell `ready()` waiters and
+   * listeners (`disconnected`, reason `unresolved`) with the host named.
+   */
+  private checkHost(endpoint: string): void {
+    const host = tcpHostName(endpoint);
+    if (host === undefined) return;
+    lookup(host).then(
+      () => {},
+      (cause: unknown) => {
+        if (this.closedFlag || this.connectedFlag) return;
+        const code = (cause as { code?: string }).code ?? 'lookup failed';
+        this.failReady(
+          new TransportError('UNREACHABLE', `host ${host} does not resolve (${code})`, { cause }),
+        );
+        this.emitter.emit('disconnected', { endpoint, reason: 'unresolved' });
+      },
+    );
   }
 
   private failReady(error: TransportError): void {
@@ -396,4 +421,17 @@ export function createClientTransport(
   options: ClientTransportOptions = {},
 ): ClientTransport {
   return new ZmqClientTransport(endpoint, options);
+}
+
+/** The host of a `tcp://host:port` endpoint when it is a name (not an IP literal, not `*`). */
+function tcpHostName(endpoint: string): string | undefined {
+  if (!endpoint.startsWith('tcp://')) return undefined;
+  const rest = endpoint.slice('tcp://'.length);
+  const colon = rest.lastIndexOf(':');
+  let host = colon >= 0 ? rest.slice(0, colon) : rest;
+  // `tcp://source;host:port` connects from a source address.
+  const semi = host.lastIndexOf(';');
+  if (semi >= 0) host = host.slice(semi + 1);
+  if (host === '' || host === '*' || host.startsWith('[') || isIP(host) !== 0) return undefined;
+  return host;
 }

@@ -5,7 +5,9 @@
  * - `TOO_LARGE`: the message exceeds `maxMessageBytes`.
  * - `UNREACHABLE`: the server has no connected peer with that id.
  * - `TIMEOUT`: a bounded wait (`ready`, `waitForSubscribers`, close flush) ran out.
- * - `INVALID_ENDPOINT`: the endpoint string could not be used.
+ * - `INVALID_ENDPOINT`: the endpoint string could not be used (bad syntax, unknown
+ *   transport, a tcp port outside 0-65535: refused at once, before libzmq wraps it).
+ * - `ADDRESS_IN_USE`: `listen` on an address another socket holds (`EADDRINUSE`).
  * - `HANDSHAKE`: the security handshake failed (wrong key, not on the allow-list).
  * - `INTERNAL`: anything the socket library reported that fits no other code.
  */
@@ -16,6 +18,7 @@ export type TransportErrorCode =
   | 'UNREACHABLE'
   | 'TIMEOUT'
   | 'INVALID_ENDPOINT'
+  | 'ADDRESS_IN_USE'
   | 'HANDSHAKE'
   | 'INTERNAL';
 

@@ -19,6 +19,7 @@ import {
   boundEndpoint,
   closedError,
   commonSocketOptions,
+  connectEndpoint,
   endpointError,
   normalizeBindEndpoint,
   queueFullError,
@@ -240,7 +241,7 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
       );
     }
     try {
-      this.socket.connect(endpoint);
+      this.socket.connect(connectEndpoint(endpoint));
     } catch (cause) {
       throw endpointError(endpoint, cause);
     }

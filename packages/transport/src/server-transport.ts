@@ -181,6 +181,10 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     });
   }
 
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
   get endpoints(): readonly string[] {
     return this.bound;
   }

@@ -56,9 +56,14 @@ const ENDPOINT_ERRORS = new Set(['EINVAL', 'EPROTONOSUPPORT', 'ENOCOMPATPROTO', 
 
 /** Wraps a bind/connect failure. */
 export function endpointError(endpoint: string, cause: unknown): TransportError {
+  if (cause instanceof TransportError) return cause;
   const code = errnoCode(cause);
   const kind: TransportErrorCode =
-    code !== undefined && ENDPOINT_ERRORS.has(code) ? 'INVALID_ENDPOINT' : 'INTERNAL';
+    code === 'EADDRINUSE'
+      ? 'ADDRESS_IN_USE'
+      : code !== undefined && ENDPOINT_ERRORS.has(code)
+        ? 'INVALID_ENDPOINT'
+        : 'INTERNAL';
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new TransportError(kind, `cannot use endpoint ${endpoint}: ${detail}`, { cause });
 }
@@ -93,7 +98,34 @@ export function boundEndpoint(requested: string, lastEndpoint: string | null): s
   return lastEndpoint ?? requested;
 }
 
+/**
+ * Checks the port of a `tcp://` endpoint: libzmq takes any number and wraps it
+ * (`:70000` binds port 4464, `:-1` port 65535), so out-of-range ports are
+ * refused here, at once, with `INVALID_ENDPOINT`. `*` and `0` (any port) are
+ * for binding only.
+ */
+export function checkTcpPort(endpoint: string, role: 'bind' | 'connect'): void {
+  if (!endpoint.startsWith('tcp://')) return;
+  const colon = endpoint.lastIndexOf(':');
+  const port = colon > 'tcp://'.length - 1 ? endpoint.slice(colon + 1) : '';
+  if (role === 'bind' && port === '*') return;
+  const n = /^[0-9]{1,5}$/.test(port) ? Number(port) : Number.NaN;
+  if (!(n >= (role === 'bind' ? 0 : 1) && n <= 65535)) {
+    throw new TransportError(
+      'INVALID_ENDPOINT',
+      `cannot use endpoint ${endpoint}: port ${JSON.stringify(port)} is not ${role === 'bind' ? '0-65535 or *' : '1-65535'}`,
+    );
+  }
+}
+
+/** The endpoint to hand to `connect()`, checked (see {@link checkTcpPort}). */
+export function connectEndpoint(endpoint: string): string {
+  checkTcpPort(endpoint, 'connect');
+  return endpoint;
+}
+
 /** zeromq.js does not accept port 0 everywhere; `*` is the libzmq spelling of "any port". */
 export function normalizeBindEndpoint(endpoint: string): string {
+  checkTcpPort(endpoint, 'bind');
   return endpoint.startsWith('tcp://') ? endpoint.replace(/:0$/, ':*') : endpoint;
 }

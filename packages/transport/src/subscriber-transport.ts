@@ -13,7 +13,12 @@ import {
   resolveOptions,
   type TransportOptions,
 } from './options.js';
-import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
+import {
+  closedError,
+  commonSocketOptions,
+  connectEndpoint,
+  endpointError,
+} from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 
@@ -119,7 +124,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
   connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     try {
-      this.socket.connect(endpoint);
+      this.socket.connect(connectEndpoint(endpoint));
     } catch (cause) {
       throw endpointError(endpoint, cause);
     }

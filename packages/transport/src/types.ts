@@ -30,8 +30,10 @@ export interface Inbound {
  * - `disconnected`: the peer went away (process died, network dropped, heartbeat timed out).
  * - `handshake`: the security handshake failed (wrong server key, key not allowed).
  * - `protocol`: the peer sent something that broke the framing.
+ * - `unresolved`: a client's tcp host name does not resolve (DNS); libzmq keeps
+ *   retrying, and `connected` follows if it resolves later.
  */
-export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol';
+export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol' | 'unresolved';
 
 /** Events every transport emits. Listeners must not throw (errors are swallowed). */
 export interface TransportEvents {
@@ -153,6 +155,11 @@ export interface ServerTransport extends TransportBase, AsyncIterable<Inbound> {
   listen(endpoint: string): Promise<string>;
   /** The endpoints bound so far, as resolved by `listen`. */
   readonly endpoints: readonly string[];
+  /**
+   * The largest logical message `send` accepts (`TOO_LARGE` beyond), so a
+   * caller can tell before sending. Optional for other implementations.
+   */
+  readonly maxMessageBytes?: number;
   /**
    * Queues one logical message for `peer`. Same contract as
    * {@link ClientTransport.send}; a peer that is gone makes it reject with

@@ -185,7 +185,8 @@ export abstract class SocketBase<E extends BaseEvents>
   /** Stops reading from every connection (a slow consumer bounds memory); new connections start paused. */
   pause(): void {
     this.paused = true;
-    for (const p of this.peers) p.conn.pause();
+    // Handshaking connections keep reading: their input is bounded and the handshake must finish.
+    for (const p of this.peers) if (p.conn.ready) p.conn.pause();
   }
 
   /** Resumes reading. */
@@ -259,7 +260,6 @@ export abstract class SocketBase<E extends BaseEvents>
       const peer: Peer = { conn, endpoint: d.endpoint, dialer: d, info: undefined };
       conn.tag = peer;
       this.peers.add(peer);
-      if (this.paused) conn.pause();
     });
   }
 
@@ -289,7 +289,6 @@ export abstract class SocketBase<E extends BaseEvents>
     };
     conn.tag = peer;
     this.peers.add(peer);
-    if (this.paused) conn.pause();
   }
 
   /** @internal ConnectionOwner */
@@ -308,6 +307,7 @@ export abstract class SocketBase<E extends BaseEvents>
     peer.info = info;
     this.counters.connections++;
     this.counters.connectionsTotal++;
+    if (this.paused) conn.pause();
     this.peerReady(peer);
     (this.emit as (e: string, ...a: unknown[]) => void).call(this, 'connect', info);
   }

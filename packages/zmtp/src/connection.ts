@@ -260,7 +260,11 @@ export class Connection {
       if (this.state === 'closed') return;
       this.decoder.push(chunk);
     } catch (e) {
-      const err = e instanceof ZmtpError ? e : new ZmtpError('PROTOCOL', String(e));
+      // A non-ZmtpError here is a bug of ours; still drop the peer rather than crash.
+      const err =
+        e instanceof ZmtpError
+          ? e
+          : new ZmtpError('PROTOCOL', `internal: ${String(e)}`, { cause: e });
       this.fail(this.state === 'ready' ? 'protocol' : 'handshake', err);
     }
   }

@@ -90,10 +90,9 @@ export class Connection {
     private readonly owner: ConnectionOwner,
     private readonly opts: ConnectionOptions,
   ) {
+    // Unix sockets have no remote address.
     this.remoteAddress =
-      socket.remoteAddress !== undefined
-        ? `${socket.remoteAddress}:${socket.remotePort}`
-        : String(socket.address?.() ?? 'ipc');
+      socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix';
     const props = new Map<string, Uint8Array>([
       ['Socket-Type', new TextEncoder().encode(opts.socketType)],
     ]);

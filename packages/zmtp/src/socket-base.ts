@@ -3,6 +3,7 @@
  * with exponential backoff, listeners with a bound on pending handshakes,
  * pause/resume, close with linger, stats and the transport events.
  */
+import { unlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import {
   Connection,
@@ -131,7 +132,28 @@ export abstract class SocketBase<E extends BaseEvents>
         ipcPath: parsed.transport === 'ipc' ? parsed.path : undefined,
         pending: 0,
       };
-      server.once('error', (err: NodeJS.ErrnoException) => {
+      let retried = false;
+      const onError = (err: NodeJS.ErrnoException): void => {
+        if (err.code === 'EADDRINUSE' && parsed.transport === 'ipc' && !retried) {
+          // A socket file left by a crashed process: if nobody answers on it, take it over (as libzmq does).
+          retried = true;
+          const probe = net.connect({ path: parsed.path });
+          probe.once('connect', () => {
+            probe.destroy();
+            onError(err);
+          });
+          probe.once('error', () => {
+            probe.destroy();
+            try {
+              unlinkSync(parsed.path);
+            } catch {
+              // Raced with someone else; listen reports it.
+            }
+            server.once('error', onError);
+            server.listen(parsed.path, onListening);
+          });
+          return;
+        }
         server.close();
         reject(
           err.code === 'EADDRINUSE'
@@ -140,7 +162,8 @@ export abstract class SocketBase<E extends BaseEvents>
                 cause: err,
               }),
         );
-      });
+      };
+      server.once('error', onError);
       server.on('connection', (s: net.Socket) => this.accept(listener, s));
       const onListening = (): void => {
         server.on('error', () => {

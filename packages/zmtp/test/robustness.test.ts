@@ -53,6 +53,31 @@ describe('endpoints and binding', () => {
       code: 'INVALID_ENDPOINT',
     });
   });
+  it('ipc: a live socket file is ADDRESS_IN_USE, a stale one is taken over', async () => {
+    const { existsSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/zmtp-`);
+    const r1 = res.add(createRouter());
+    const ep = await r1.bind(`ipc://${dir}/a.sock`);
+    await expect(res.add(createRouter()).bind(ep)).rejects.toMatchObject({
+      code: 'ADDRESS_IN_USE',
+    });
+    // A stale Unix socket file: bound and closed by a process that did not unlink it (as a crash leaves it).
+    const stale = `${dir}/b.sock`;
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('python3', [
+      '-c',
+      `import socket;s=socket.socket(socket.AF_UNIX);s.bind(${JSON.stringify(stale)});s.listen();s.close()`,
+    ]);
+    expect(existsSync(stale)).toBe(true);
+    const r3 = res.add(createRouter({ onMessage: (id, f) => r3.send(id, f) }));
+    await r3.bind(`ipc://${stale}`);
+    const got: string[] = [];
+    const d = res.add(createDealer({ onMessage: (f) => got.push(Buffer.from(f[0]!).toString()) }));
+    d.connect(`ipc://${stale}`);
+    d.send([Buffer.from('x')]);
+    await waitFor(() => got.length === 1, 'echo over the reclaimed path');
+  });
 });
 
 describe('hostile peers', () => {

@@ -1,5 +1,7 @@
-// Echo round trip, 1 in flight, 200 B, p50/p99: zmtp DEALER→ROUTER vs raw node:net.
+// Echo round trip, 1 in flight, 200 B, p50/p99: zmtp DEALER→ROUTER (same process and against a
+// libzmq ROUTER in a child process) vs raw node:net.
 // A few seconds. Run: npx tsx bench/echo-latency.ts [iterations]
+import { fork } from 'node:child_process';
 import * as net from 'node:net';
 import { createDealer, createRouter } from '../src/index.js';
 
@@ -9,7 +11,7 @@ const payload = Buffer.alloc(200, 7);
 function report(name: string, t: number[]): void {
   t.sort((a, b) => a - b);
   const p = (q: number) => t[Math.floor(t.length * q)]!.toFixed(1);
-  console.log(`${name.padEnd(28)} p50 ${p(0.5)} µs  p99 ${p(0.99)} µs  (${t.length} round trips)`);
+  console.log(`${name.padEnd(42)} p50 ${p(0.5)} µs  p99 ${p(0.99)} µs  (${t.length} round trips)`);
 }
 
 async function loop(send: () => void, onReply: (cb: () => void) => void): Promise<number[]> {
@@ -35,7 +37,7 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
   dealer.connect(ep);
   const frames = [payload];
   report(
-    'zmtp DEALER → zmtp ROUTER',
+    'zmtp DEALER → zmtp ROUTER (same process)',
     await loop(
       () => dealer.send(frames),
       (cb) => {
@@ -47,6 +49,66 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
   await router.close();
 }
 {
+  // A zeromq.js (libzmq) ROUTER echo in a child process.
+  const child = fork(new URL('../test/fixtures/zmq-router.mjs', import.meta.url).pathname, [], {
+    stdio: 'ignore',
+  });
+  const ep = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
+  const dealer = createDealer();
+  dealer.connect(ep);
+  const frames = [payload];
+  report(
+    'zmtp DEALER → libzmq ROUTER',
+    await loop(
+      () => dealer.send(frames),
+      (cb) => {
+        dealer.onMessage = cb;
+      },
+    ),
+  );
+  await dealer.close();
+  child.kill();
+}
+function child(script: string, args: string[], execArgv: string[] = []) {
+  const c = fork(new URL(script, import.meta.url).pathname, args, { stdio: 'ignore', execArgv });
+  return new Promise<{ ep: string; kill: () => void }>((r) =>
+    c.once('message', (m) => r({ ep: String(m), kill: () => c.kill() })),
+  );
+}
+{
+  const { ep, kill } = await child('./peers.ts', ['zmtp'], ['--import', 'tsx']);
+  const dealer = createDealer();
+  dealer.connect(ep);
+  const frames = [payload];
+  report(
+    'zmtp DEALER → zmtp ROUTER (child)',
+    await loop(
+      () => dealer.send(frames),
+      (cb) => {
+        dealer.onMessage = cb;
+      },
+    ),
+  );
+  await dealer.close();
+  kill();
+}
+{
+  const { ep, kill } = await child('./peers.ts', ['net'], ['--import', 'tsx']);
+  const port = Number(ep.split(':').pop());
+  const s = net.connect(port, '127.0.0.1');
+  s.setNoDelay(true);
+  await new Promise((r) => s.once('connect', r));
+  report(
+    'raw node:net echo (child)',
+    await loop(
+      () => s.write(payload),
+      (cb) => s.on('data', cb),
+    ),
+  );
+  s.destroy();
+  kill();
+}
+{
   const server = net.createServer((s) => {
     s.setNoDelay(true);
     s.on('data', (d) => s.write(d));
@@ -56,7 +118,7 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
   s.setNoDelay(true);
   await new Promise((r) => s.once('connect', r));
   report(
-    'raw node:net echo',
+    'raw node:net echo (same process)',
     await loop(
       () => s.write(payload),
       (cb) => s.on('data', cb),

@@ -196,7 +196,8 @@ export class Connection {
   /** Drops the connection with an error: sends ERROR when the handshake allows, then destroys. */
   fail(reason: DisconnectReason, error: ZmtpError): void {
     if (this.state === 'closed') return;
-    if (this.state === 'handshake' && this.session.name === 'NULL') {
+    // Tell the peer why (RFC 23 ERROR), unless it was the peer that sent ERROR.
+    if (this.state === 'handshake' && error.code !== 'PEER_ERROR') {
       const msg = new TextEncoder().encode(error.message.slice(0, 255));
       const data = new Uint8Array(1 + msg.length);
       data[0] = msg.length;

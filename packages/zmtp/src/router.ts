@@ -40,6 +40,7 @@ export class RouterSocket extends SocketBase<RouterEvents> {
   onMessage: RouterMessageHandler | undefined;
   private readonly mandatory: boolean;
   private readonly byId = new Map<string, RouterPeer>();
+  private readonly byObject = new WeakMap<Uint8Array, RouterPeer>();
   private nextId = (Math.random() * 0xffffffff) >>> 0;
   private wantDrain = false;
 
@@ -52,18 +53,26 @@ export class RouterSocket extends SocketBase<RouterEvents> {
   /** Sends to the peer with this routing id; see {@link RouterOptions.mandatory}. */
   send(routingId: Uint8Array, frames: readonly Uint8Array[]): boolean {
     if (this.closed) throw new ZmtpError('CLOSED', 'socket closed');
-    const key = Buffer.from(routingId.buffer, routingId.byteOffset, routingId.byteLength).toString(
-      'latin1',
-    );
-    const peer = this.byId.get(key);
-    if (peer === undefined) {
-      if (this.mandatory)
-        throw new ZmtpError(
-          'UNREACHABLE',
-          `no peer with routing id ${key === '' ? '(empty)' : Buffer.from(key, 'latin1').toString('hex')}`,
-        );
-      this.counters.drops.unroutable++;
-      return true;
+    // Fast path: the Buffer this socket handed out for the peer (no string built per send).
+    let peer = this.byObject.get(routingId);
+    if (peer === undefined || !peer.conn.ready) {
+      const key = Buffer.from(
+        routingId.buffer,
+        routingId.byteOffset,
+        routingId.byteLength,
+      ).toString('latin1');
+      peer = this.byId.get(key);
+      if (peer === undefined) {
+        if (this.mandatory) {
+          const hex = Buffer.from(key, 'latin1').toString('hex');
+          throw new ZmtpError(
+            'UNREACHABLE',
+            `no peer with routing id ${hex === '' ? '(empty)' : hex}`,
+          );
+        }
+        this.counters.drops.unroutable++;
+        return true;
+      }
     }
     if (!peer.conn.send(frames)) {
       if (this.mandatory) {
@@ -112,6 +121,7 @@ export class RouterSocket extends SocketBase<RouterEvents> {
   protected peerReady(p: Peer): void {
     const peer = p as RouterPeer;
     this.byId.set(peer.key!, peer);
+    this.byObject.set(peer.routingId!, peer);
   }
 
   protected peerMessage(p: Peer, frames: Uint8Array[]): void {

@@ -198,6 +198,53 @@ describe('hostile peers', () => {
   }, 120_000);
 });
 
+describe('limits and cleanup', () => {
+  it('maxPendingHandshakes refuses connections beyond the bound; ready peers still served', async () => {
+    const { router, ep } = await echoRouter({ maxPendingHandshakes: 2 });
+    const a = track(await rawConnect(ep));
+    const b = track(await rawConnect(ep));
+    await waitFor(
+      () => (router as unknown as { peers: Set<unknown> }).peers.size === 2,
+      'two pending',
+    );
+    const c = track(await rawConnect(ep));
+    c.on('error', () => {});
+    await within(closed(c), 10_000, 'third refused');
+    expect(a.destroyed || b.destroyed).toBe(false);
+    a.destroy();
+    b.destroy();
+    await waitFor(
+      () => (router as unknown as { peers: Set<unknown> }).peers.size === 0,
+      'pending gone',
+    );
+    await roundTrip(ep);
+  });
+
+  it('close() releases every fd and stops reconnecting', async () => {
+    const base = await fdCount();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const baseTimers = timers();
+    const router = createRouter({ onMessage: (id, f) => router.send(id, f) });
+    const ep = await router.bind('tcp://127.0.0.1:0');
+    const dealers = Array.from({ length: 5 }, () => createDealer({ heartbeatIntervalMs: 50 }));
+    for (const d of dealers) d.connect(ep);
+    // One dealer also retries a port nobody listens on.
+    const probe = (await import('node:net')).createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    dealers[0]!.connect(`tcp://127.0.0.1:${deadPort}`);
+    await waitFor(() => router.stats().connections === 5, 'five connected');
+    await Promise.all(dealers.map((d) => d.close()));
+    await router.close();
+    const after = await fdCount();
+    expect(after).toBeLessThanOrEqual(base + 2);
+    // No reconnect, heartbeat or linger timer left behind.
+    expect(timers()).toBeLessThanOrEqual(baseTimers);
+    expect(() => dealers[1]!.connect(ep)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+});
+
 describe('liveness', () => {
   it('heartbeats detect a SIGSTOPped libzmq peer within the timeout', async () => {
     const child = fork(new URL('./fixtures/zmq-router.mjs', import.meta.url).pathname, [], {

@@ -280,6 +280,29 @@ describe('liveness', () => {
     expect(reasons).toEqual(['protocol:TIMEOUT']);
   }, 60_000);
 
+  it('a heartbeating ROUTER drops a SIGSTOPped zmtp DEALER child', async () => {
+    const router = res.add(createRouter({ heartbeatIntervalMs: 200, heartbeatTimeoutMs: 600 }));
+    const ep = await router.bind('tcp://127.0.0.1:0');
+    const reasons: string[] = [];
+    router.on('disconnect', (_p, reason, err) => reasons.push(`${reason}:${err?.code}`));
+    let hello = 0;
+    router.onMessage = () => hello++;
+    const child = fork(new URL('./fixtures/zmtp-dealer.ts', import.meta.url).pathname, [ep], {
+      stdio: 'ignore',
+      execArgv: ['--import', 'tsx'],
+    });
+    res.defer(() => {
+      try {
+        process.kill(child.pid!, 'SIGCONT');
+      } catch {}
+      child.kill('SIGKILL');
+    });
+    await waitFor(() => hello === 1, 'hello from the child', 30_000);
+    process.kill(child.pid!, 'SIGSTOP');
+    await waitFor(() => reasons.length === 1, 'disconnect after SIGSTOP', 20_000);
+    expect(reasons).toEqual(['protocol:TIMEOUT']);
+  }, 60_000);
+
   it('a peer announcing a TTL drops us when we go silent (PING answered with PONG while alive)', async () => {
     const { router, ep } = await echoRouter();
     const s = track(await rawConnect(ep));

@@ -23,7 +23,11 @@ export function randomBytes(n: number): Uint8Array {
 }
 
 function privateKeyObject(secretKey: Uint8Array) {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secretKey]), format: 'der', type: 'pkcs8' });
+  return createPrivateKey({
+    key: Buffer.concat([PKCS8_X25519, secretKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 /** X25519 public key of a 32-byte secret key. */
@@ -42,7 +46,11 @@ export function boxBeforeNm(secretKey: Uint8Array, publicKey: Uint8Array): Uint8
   try {
     shared = diffieHellman({
       privateKey: privateKeyObject(secretKey),
-      publicKey: createPublicKey({ key: Buffer.concat([SPKI_X25519, publicKey]), format: 'der', type: 'spki' }),
+      publicKey: createPublicKey({
+        key: Buffer.concat([SPKI_X25519, publicKey]),
+        format: 'der',
+        type: 'spki',
+      }),
     });
   } catch {
     return undefined;
@@ -80,7 +88,11 @@ export function boxSealInto(key: Uint8Array, nonce: Uint8Array, buffer: Uint8Arr
 }
 
 /** Opens a MAC + ciphertext box; undefined when it does not authenticate. */
-export function boxOpen(key: Uint8Array, nonce: Uint8Array, box: Uint8Array): Uint8Array | undefined {
+export function boxOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  box: Uint8Array,
+): Uint8Array | undefined {
   if (box.length < 16) return undefined;
   try {
     return xsalsa20poly1305(key, nonce).decrypt(box);

@@ -61,7 +61,8 @@ export function z85Decode(text: string): Uint8Array {
 
 /** Normalizes a key given as 32 bytes or 40 Z85 characters to a 32-byte copy. */
 export function curveKeyBytes(key: CurveKey, what = 'key'): Uint8Array {
-  const bytes = typeof key === 'string' ? (key.length === 40 ? z85Decode(key) : undefined) : key.slice();
+  const bytes =
+    typeof key === 'string' ? (key.length === 40 ? z85Decode(key) : undefined) : key.slice();
   if (bytes === undefined || bytes.length !== 32) {
     throw new RangeError(`${what} must be 32 bytes or 40 Z85 characters`);
   }

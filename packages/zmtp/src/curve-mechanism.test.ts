@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handshakeInMemory, props } from '../test/curve-harness.js';
 import { encodeCommand } from './command.js';
-import { curveClient, curveServer } from './curve-mechanism.js';
 import { curveKeyPair, z85Encode } from './curve-keys.js';
+import { curveClient, curveServer } from './curve-mechanism.js';
 import { ZmtpError } from './errors.js';
 import type { MechanismSession } from './mechanism.js';
 
@@ -14,11 +14,19 @@ function sessions(
   serverOpts: Partial<Parameters<typeof curveServer>[0]> = {},
   serverPublicKey: Uint8Array | string = server.publicKey,
 ): { c: MechanismSession; s: MechanismSession } {
-  const c = curveClient({ serverPublicKey, publicKey: client.publicKey, secretKey: client.secretKey })({
+  const c = curveClient({
+    serverPublicKey,
+    publicKey: client.publicKey,
+    secretKey: client.secretKey,
+  })({
     properties: props('DEALER'),
     asServer: false,
   });
-  const s = curveServer({ publicKey: server.publicKey, secretKey: server.secretKey, ...serverOpts })({
+  const s = curveServer({
+    publicKey: server.publicKey,
+    secretKey: server.secretKey,
+    ...serverOpts,
+  })({
     properties: props('ROUTER'),
     asServer: true,
   });
@@ -51,7 +59,9 @@ describe('CURVE sessions in memory', () => {
     }
     const big = crypto.getRandomValues(new Uint8Array(65536));
     expect(c.decode(s.encode({ flags: 0, body: big })).body).toEqual(big);
-    expect(c.decode(s.encode({ flags: 0, body: new Uint8Array(0) })).body).toEqual(new Uint8Array(0));
+    expect(c.decode(s.encode({ flags: 0, body: new Uint8Array(0) })).body).toEqual(
+      new Uint8Array(0),
+    );
   });
 
   it('accepts MESSAGE frames with the COMMAND bit on the wire (RFC 26 style)', () => {
@@ -67,7 +77,10 @@ describe('CURVE sessions in memory', () => {
       publicKey: z85Encode(client.publicKey),
       secretKey: z85Encode(client.secretKey),
     })({ properties: props('DEALER'), asServer: false });
-    const s = curveServer({ publicKey: z85Encode(server.publicKey), secretKey: z85Encode(server.secretKey) })({
+    const s = curveServer({
+      publicKey: z85Encode(server.publicKey),
+      secretKey: z85Encode(server.secretKey),
+    })({
       properties: props('ROUTER'),
       asServer: true,
     });
@@ -76,7 +89,11 @@ describe('CURVE sessions in memory', () => {
 
   it('refuses a mismatched key pair at configuration', () => {
     expect(() =>
-      curveClient({ serverPublicKey: server.publicKey, publicKey: server.publicKey, secretKey: client.secretKey }),
+      curveClient({
+        serverPublicKey: server.publicKey,
+        publicKey: server.publicKey,
+        secretKey: client.secretKey,
+      }),
     ).toThrow(RangeError);
   });
 
@@ -87,12 +104,37 @@ describe('CURVE sessions in memory', () => {
 
   it('refuses a client not on the allow-list, or refused or thrown by authorize: UNAUTHORIZED', () => {
     const other = curveKeyPair().publicKey;
-    expect(codeOf(() => { const { c, s } = sessions({ allowedClientKeys: [other] }); handshakeInMemory(c, s); })).toBe('UNAUTHORIZED');
-    expect(codeOf(() => { const { c, s } = sessions({ authorize: () => false }); handshakeInMemory(c, s); })).toBe('UNAUTHORIZED');
-    expect(codeOf(() => { const { c, s } = sessions({ authorize: () => { throw new Error('boom'); } }); handshakeInMemory(c, s); })).toBe('UNAUTHORIZED');
+    expect(
+      codeOf(() => {
+        const { c, s } = sessions({ allowedClientKeys: [other] });
+        handshakeInMemory(c, s);
+      }),
+    ).toBe('UNAUTHORIZED');
+    expect(
+      codeOf(() => {
+        const { c, s } = sessions({ authorize: () => false });
+        handshakeInMemory(c, s);
+      }),
+    ).toBe('UNAUTHORIZED');
+    expect(
+      codeOf(() => {
+        const { c, s } = sessions({
+          authorize: () => {
+            throw new Error('boom');
+          },
+        });
+        handshakeInMemory(c, s);
+      }),
+    ).toBe('UNAUTHORIZED');
     // Allowed by both: admitted, and authorize saw the client's key.
     let seen: Uint8Array | undefined;
-    const { c, s } = sessions({ allowedClientKeys: [z85Encode(client.publicKey)], authorize: (k) => { seen = k; return true; } });
+    const { c, s } = sessions({
+      allowedClientKeys: [z85Encode(client.publicKey)],
+      authorize: (k) => {
+        seen = k;
+        return true;
+      },
+    });
     handshakeInMemory(c, s);
     expect(seen).toEqual(client.publicKey);
   });
@@ -100,7 +142,12 @@ describe('CURVE sessions in memory', () => {
   it('the client reports a server ERROR as PEER_ERROR', () => {
     const { c } = sessions();
     c.start();
-    const err = (() => { try { c.onCommand(encodeCommand('ERROR', Uint8Array.of(3, 52, 48, 48))); } catch (e) { return e; } })();
+    let err: unknown;
+    try {
+      c.onCommand(encodeCommand('ERROR', Uint8Array.of(3, 52, 48, 48)));
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ZmtpError);
     expect((err as ZmtpError).code).toBe('PEER_ERROR');
     expect((err as ZmtpError).message).toContain('400');
@@ -159,9 +206,13 @@ function rng(seed: number): () => number {
 function mutate(src: Uint8Array, r: () => number): Uint8Array {
   const kind = Math.floor(r() * 5);
   let b = src.slice();
-  if (kind === 0) b = b.subarray(0, Math.floor(r() * b.length)); // truncate
-  else if (kind === 1) for (let i = 0; i < 1 + r() * 4; i++) b[Math.floor(r() * b.length)]! ^= 1 << Math.floor(r() * 8);
-  else if (kind === 2) b[Math.floor(r() * Math.min(b.length, 16))] = Math.floor(r() * 256); // header
+  if (kind === 0)
+    b = b.subarray(0, Math.floor(r() * b.length)); // truncate
+  else if (kind === 1)
+    for (let i = 0; i < 1 + r() * 4; i++)
+      b[Math.floor(r() * b.length)]! ^= 1 << Math.floor(r() * 8);
+  else if (kind === 2)
+    b[Math.floor(r() * Math.min(b.length, 16))] = Math.floor(r() * 256); // header
   else if (kind === 3) {
     const extra = crypto.getRandomValues(new Uint8Array(Math.floor(r() * 40)));
     const out = new Uint8Array(b.length + extra.length);
@@ -214,7 +265,10 @@ describe('CURVE fuzz', () => {
     const { c, s } = sessions();
     handshakeInMemory(c, s);
     for (let i = 0; i < 12000; i++) {
-      const wire = c.encode({ flags: i & 1, body: crypto.getRandomValues(new Uint8Array(i % 100)) });
+      const wire = c.encode({
+        flags: i & 1,
+        body: crypto.getRandomValues(new Uint8Array(i % 100)),
+      });
       const m = mutate(wire.body, r);
       check(() => s.decode({ flags: 0, body: m }));
       check(() => c.decode({ flags: 0, body: m }));

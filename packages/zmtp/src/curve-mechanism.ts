@@ -20,8 +20,15 @@
  * - The cookie key is random per connection and forgotten once INITIATE has
  *   been checked (libzmq's rotation), so a cookie is never accepted twice.
  */
-import { decodeCommand, encodeCommand, encodeProperties, decodeProperties } from './command.js';
-import { boxBeforeNm, boxOpen, boxSeal, boxSealInto, curvePublicKeyOf, randomBytes } from './curve-box.js';
+import { decodeCommand, decodeProperties, encodeCommand, encodeProperties } from './command.js';
+import {
+  boxBeforeNm,
+  boxOpen,
+  boxSeal,
+  boxSealInto,
+  curvePublicKeyOf,
+  randomBytes,
+} from './curve-box.js';
 import { type CurveKey, curveKeyBytes } from './curve-keys.js';
 import { ZmtpError } from './errors.js';
 import type {
@@ -244,7 +251,8 @@ class CurveClientSession implements MechanismSession {
 
   private step(body: Uint8Array): HandshakeStep {
     const name = commandName(body);
-    if (name === 'ERROR' && (this.state === 'welcome' || this.state === 'ready')) throw peerError(body);
+    if (name === 'ERROR' && (this.state === 'welcome' || this.state === 'ready'))
+      throw peerError(body);
     if (this.state === 'welcome' && name === 'WELCOME') return this.onWelcome(body);
     if (this.state === 'ready' && name === 'READY') return { send: [], done: this.onReady(body) };
     throw protocol(`CURVE: unexpected ${name} in state ${this.state}`);
@@ -263,7 +271,11 @@ class CurveClientSession implements MechanismSession {
     const vouchPlain = new Uint8Array(64);
     vouchPlain.set(this.cnPublic, 0);
     vouchPlain.set(this.serverKey, 32);
-    const vouch = boxSeal(beforeNm(this.secretKey, cnServer, 'server short-term'), vouchNonce, vouchPlain);
+    const vouch = boxSeal(
+      beforeNm(this.secretKey, cnServer, 'server short-term'),
+      vouchNonce,
+      vouchPlain,
+    );
 
     const metadata = encodeProperties(this.context.properties);
     const initPlain = new Uint8Array(128 + metadata.length);
@@ -286,7 +298,11 @@ class CurveClientSession implements MechanismSession {
 
   private onReady(body: Uint8Array): HandshakeResult {
     if (body.length < READY_MIN) throw protocol('CURVE: READY too short');
-    const plain = boxOpen(this.codec.precom, nonce(P_READY, body.subarray(6, 14)), body.subarray(14));
+    const plain = boxOpen(
+      this.codec.precom,
+      nonce(P_READY, body.subarray(6, 14)),
+      body.subarray(14),
+    );
     if (plain === undefined) throw handshake('CURVE: READY does not open');
     this.codec.acceptPeerNonce(body, 6, true);
     const peerProperties = decodeProperties(plain);
@@ -346,7 +362,8 @@ class CurveServerSession implements MechanismSession {
     this.cnClient = body.slice(80, 112);
     const key = beforeNm(this.secretKey, this.cnClient, 'client short-term');
     const plain = boxOpen(key, nonce(P_HELLO, body.subarray(112, 120)), body.subarray(120, 200));
-    if (plain === undefined) throw handshake('CURVE: HELLO does not open (client has the wrong server key?)');
+    if (plain === undefined)
+      throw handshake('CURVE: HELLO does not open (client has the wrong server key?)');
     this.codec.acceptPeerNonce(body, 112, true);
 
     this.cnSecret = randomBytes(32);
@@ -377,7 +394,11 @@ class CurveServerSession implements MechanismSession {
     const cookieKey = this.cookieKey;
     this.cookieKey = undefined;
     if (cookieKey === undefined) throw protocol('CURVE: no cookie outstanding');
-    const cookie = boxOpen(cookieKey, nonce(P_COOKIE, body.subarray(9, 25)), body.subarray(25, 105));
+    const cookie = boxOpen(
+      cookieKey,
+      nonce(P_COOKIE, body.subarray(9, 25)),
+      body.subarray(25, 105),
+    );
     if (
       cookie === undefined ||
       !equalBytes(cookie.subarray(0, 32), this.cnClient) ||
@@ -386,7 +407,11 @@ class CurveServerSession implements MechanismSession {
       throw handshake('CURVE: INITIATE carries a bad cookie');
     }
     this.codec.precom = beforeNm(this.cnSecret, this.cnClient, 'client short-term');
-    const plain = boxOpen(this.codec.precom, nonce(P_INITIATE, body.subarray(105, 113)), body.subarray(113));
+    const plain = boxOpen(
+      this.codec.precom,
+      nonce(P_INITIATE, body.subarray(105, 113)),
+      body.subarray(113),
+    );
     if (plain === undefined) throw handshake('CURVE: INITIATE does not open');
     this.codec.acceptPeerNonce(body, 105, false);
     const clientKey = plain.slice(0, 32);
@@ -471,7 +496,11 @@ export function curveServer(options: CurveServerOptions): MechanismFactory {
   const allowed =
     options.allowedClientKeys === undefined
       ? undefined
-      : new Set(Array.from(options.allowedClientKeys, (k) => hex(curveKeyBytes(k, 'allowedClientKeys entry'))));
+      : new Set(
+          Array.from(options.allowedClientKeys, (k) =>
+            hex(curveKeyBytes(k, 'allowedClientKeys entry')),
+          ),
+        );
   const authorize = options.authorize;
   const admit = (clientKey: Uint8Array): boolean => {
     if (allowed !== undefined && !allowed.has(hex(clientKey))) return false;

@@ -10,7 +10,12 @@ import * as net from 'node:net';
 import { encodeCommand } from '../src/command.js';
 import { curveErrorReason } from '../src/curve-mechanism.js';
 import { ZmtpError } from '../src/errors.js';
-import type { HandshakeResult, MechanismFactory, MechanismSession, WireFrame } from '../src/mechanism.js';
+import type {
+  HandshakeResult,
+  MechanismFactory,
+  MechanismSession,
+  WireFrame,
+} from '../src/mechanism.js';
 
 const FLAG_MORE = 1;
 const FLAG_LONG = 2;
@@ -57,7 +62,8 @@ export class HarnessPeer {
   private failure: Error | undefined;
   private parts: Uint8Array[] = [];
   private readonly inbox: Uint8Array[][] = [];
-  private readonly waiters: { resolve: (m: Uint8Array[]) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiters: { resolve: (m: Uint8Array[]) => void; reject: (e: Error) => void }[] =
+    [];
 
   constructor(
     readonly socket: net.Socket,
@@ -107,7 +113,8 @@ export class HarnessPeer {
   private pump(): void {
     if (!this.greeted) {
       if (this.buf.length < 64) return;
-      if (this.buf[0] !== 0xff || this.buf[9] !== 0x7f) throw new ZmtpError('PROTOCOL', 'bad greeting');
+      if (this.buf[0] !== 0xff || this.buf[9] !== 0x7f)
+        throw new ZmtpError('PROTOCOL', 'bad greeting');
       const mech = this.buf.subarray(12, 32).toString('latin1').replace(/\0+$/, '');
       if (mech !== 'CURVE') throw new ZmtpError('MECHANISM', `peer mechanism ${mech}`);
       this.buf = this.buf.subarray(64);
@@ -141,7 +148,8 @@ export class HarnessPeer {
 
   private onFrame(frame: WireFrame): void {
     if (!this.done) {
-      if (!(frame.flags & FLAG_COMMAND)) throw new ZmtpError('PROTOCOL', 'message before handshake');
+      if (!(frame.flags & FLAG_COMMAND))
+        throw new ZmtpError('PROTOCOL', 'message before handshake');
       let step: ReturnType<MechanismSession['onCommand']>;
       try {
         step = this.session.onCommand(frame.body);
@@ -149,7 +157,10 @@ export class HarnessPeer {
         // As an engine would: tell the peer why (RFC 37 ERROR), then close.
         if (err instanceof ZmtpError && err.code !== 'PEER_ERROR') {
           const reason = enc.encode(curveErrorReason(err));
-          this.writeFrame({ flags: FLAG_COMMAND, body: encodeCommand('ERROR', Uint8Array.of(reason.length, ...reason)) });
+          this.writeFrame({
+            flags: FLAG_COMMAND,
+            body: encodeCommand('ERROR', Uint8Array.of(reason.length, ...reason)),
+          });
           this.socket.end();
         }
         throw err;
@@ -194,7 +205,11 @@ export class HarnessPeer {
 }
 
 /** Connects to `port` as a CURVE client. */
-export function connectPeer(port: number, factory: MechanismFactory, socketType = 'DEALER'): HarnessPeer {
+export function connectPeer(
+  port: number,
+  factory: MechanismFactory,
+  socketType = 'DEALER',
+): HarnessPeer {
   return new HarnessPeer(net.connect(port, '127.0.0.1'), factory, false, socketType);
 }
 

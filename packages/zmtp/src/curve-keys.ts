@@ -2,7 +2,7 @@
  * CURVE keys: X25519 key pairs and their Z85 text form (RFC 32), the form
  * libzmq and zeromq.js print and accept.
  */
-import { curvePublicKeyOf, randomBytes } from './curve-box.js';
+import { curvePublicKeyOf, generateCurveSecret } from './curve-box.js';
 
 const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 const Z85_INDEX = new Int16Array(128).fill(-1);
@@ -71,8 +71,8 @@ export function curveKeyBytes(key: CurveKey, what = 'key'): Uint8Array {
 
 /** Creates a fresh long-term key pair (X25519, from the system's CSPRNG). */
 export function curveKeyPair(): CurveKeyPair {
-  const secretKey = randomBytes(32);
-  return { publicKey: curvePublicKeyOf(secretKey), secretKey };
+  const { raw, publicKey } = generateCurveSecret();
+  return { publicKey, secretKey: raw };
 }
 
 /** The public key that belongs to a secret key (as libzmq's `zmq_curve_public`). */

@@ -25,8 +25,9 @@ import {
   boxBeforeNm,
   boxOpen,
   boxSeal,
-  boxSealInto,
-  curvePublicKeyOf,
+  type CurveSecret,
+  generateCurveSecret,
+  importCurveSecret,
   randomBytes,
 } from './curve-box.js';
 import { type CurveKey, curveKeyBytes } from './curve-keys.js';
@@ -120,7 +121,7 @@ function protocol(message: string): ZmtpError {
   return new ZmtpError('PROTOCOL', message);
 }
 
-function beforeNm(secretKey: Uint8Array, publicKey: Uint8Array, what: string): Uint8Array {
+function beforeNm(secretKey: CurveSecret, publicKey: Uint8Array, what: string): Uint8Array {
   const key = boxBeforeNm(secretKey, publicKey);
   if (key === undefined) throw handshake(`CURVE: degenerate ${what} key`);
   return key;
@@ -170,12 +171,14 @@ class CurveCodec {
 
   encode(frame: WireFrame): WireFrame {
     const body = frame.body;
-    // header (16) | MAC (16) | flags (1) | body; boxSealInto fills MAC+ciphertext.
-    const out = new Uint8Array(33 + body.length);
-    out[32] = frame.flags & FLAG_MASK;
-    out.set(body, 33);
+    const plain = new Uint8Array(1 + body.length);
+    plain[0] = frame.flags & FLAG_MASK;
+    plain.set(body, 1);
     this.takeNonce(this.sendNonce, 16);
-    boxSealInto(this.precom, this.sendNonce, out);
+    const box = boxSeal(this.precom, this.sendNonce, plain);
+    // name (8) | short nonce (8) | MAC + ciphertext
+    const out = new Uint8Array(16 + box.length);
+    out.set(box, 16);
     out.set(MESSAGE_NAME, 0);
     out.set(this.sendNonce.subarray(16), 8);
     return { flags: 0, body: out };
@@ -214,13 +217,11 @@ class CurveClientSession implements MechanismSession {
   readonly transformsFrames = true;
   private state: ClientState = 'start';
   private readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
-  private readonly cnSecret = randomBytes(32);
-  private readonly cnPublic = curvePublicKeyOf(this.cnSecret);
+  private readonly cn: CurveSecret = generateCurveSecret();
 
   constructor(
     private readonly serverKey: Uint8Array,
-    private readonly publicKey: Uint8Array,
-    private readonly secretKey: Uint8Array,
+    private readonly secret: CurveSecret,
     private readonly context: MechanismContext,
   ) {}
 
@@ -229,12 +230,12 @@ class CurveClientSession implements MechanismSession {
     const hello = new Uint8Array(HELLO_SIZE);
     hello.set(enc.encode('\x05HELLO'), 0);
     hello[6] = 1; // version 1.0, then 72 bytes of anti-amplification padding
-    hello.set(this.cnPublic, 80);
+    hello.set(this.cn.publicKey, 80);
     const n = new Uint8Array(24);
     n.set(P_HELLO);
     this.codec.takeNonce(n, 16);
     hello.set(n.subarray(16), 112);
-    const key = beforeNm(this.cnSecret, this.serverKey, 'server');
+    const key = beforeNm(this.cn, this.serverKey, 'server');
     hello.set(boxSeal(key, n, new Uint8Array(64)), 120);
     this.state = 'welcome';
     return { send: [hello] };
@@ -260,26 +261,26 @@ class CurveClientSession implements MechanismSession {
 
   private onWelcome(body: Uint8Array): HandshakeStep {
     if (body.length !== WELCOME_SIZE) throw protocol('CURVE: WELCOME has the wrong size');
-    const key = beforeNm(this.cnSecret, this.serverKey, 'server');
+    const key = beforeNm(this.cn, this.serverKey, 'server');
     const plain = boxOpen(key, nonce(P_WELCOME, body.subarray(8, 24)), body.subarray(24));
     if (plain === undefined) throw handshake('CURVE: WELCOME does not open (wrong server key?)');
     const cnServer = plain.slice(0, 32);
     const cookie = plain.slice(32, 128);
-    this.codec.precom = beforeNm(this.cnSecret, cnServer, 'server short-term');
+    this.codec.precom = beforeNm(this.cn, cnServer, 'server short-term');
 
     const vouchNonce = nonce(P_VOUCH, randomBytes(16));
     const vouchPlain = new Uint8Array(64);
-    vouchPlain.set(this.cnPublic, 0);
+    vouchPlain.set(this.cn.publicKey, 0);
     vouchPlain.set(this.serverKey, 32);
     const vouch = boxSeal(
-      beforeNm(this.secretKey, cnServer, 'server short-term'),
+      beforeNm(this.secret, cnServer, 'server short-term'),
       vouchNonce,
       vouchPlain,
     );
 
     const metadata = encodeProperties(this.context.properties);
     const initPlain = new Uint8Array(128 + metadata.length);
-    initPlain.set(this.publicKey, 0);
+    initPlain.set(this.secret.publicKey, 0);
     initPlain.set(vouchNonce.subarray(8), 32);
     initPlain.set(vouch, 48);
     initPlain.set(metadata, 128);
@@ -329,12 +330,11 @@ class CurveServerSession implements MechanismSession {
   private state: ServerState = 'hello';
   private readonly codec = new CurveCodec(P_MESSAGE_S, P_MESSAGE_C, 1);
   private cnClient: Uint8Array = new Uint8Array(32);
-  private cnSecret: Uint8Array = new Uint8Array(32);
+  private cn: CurveSecret | undefined;
   private cookieKey: Uint8Array | undefined;
 
   constructor(
-    private readonly publicKey: Uint8Array,
-    private readonly secretKey: Uint8Array,
+    private readonly secret: CurveSecret,
     private readonly admit: (clientKey: Uint8Array) => boolean,
     private readonly context: MechanismContext,
   ) {}
@@ -352,6 +352,7 @@ class CurveServerSession implements MechanismSession {
     } catch (err) {
       this.state = 'failed';
       this.cookieKey = undefined;
+      this.cn = undefined;
       throw err instanceof ZmtpError ? err : protocol(`CURVE: ${String(err)}`);
     }
   }
@@ -360,24 +361,24 @@ class CurveServerSession implements MechanismSession {
     if (body.length !== HELLO_SIZE) throw protocol('CURVE: HELLO has the wrong size');
     if (body[6] !== 1 || body[7] !== 0) throw protocol('CURVE: unsupported CurveZMQ version');
     this.cnClient = body.slice(80, 112);
-    const key = beforeNm(this.secretKey, this.cnClient, 'client short-term');
+    const key = beforeNm(this.secret, this.cnClient, 'client short-term');
     const plain = boxOpen(key, nonce(P_HELLO, body.subarray(112, 120)), body.subarray(120, 200));
     if (plain === undefined)
       throw handshake('CURVE: HELLO does not open (client has the wrong server key?)');
     this.codec.acceptPeerNonce(body, 112, true);
 
-    this.cnSecret = randomBytes(32);
-    const cnPublic = curvePublicKeyOf(this.cnSecret);
+    const cn = generateCurveSecret();
+    this.cn = cn;
     // A fresh cookie key per connection, dropped after INITIATE (rotation).
     this.cookieKey = randomBytes(32);
     const cookieNonce = nonce(P_COOKIE, randomBytes(16));
     const cookiePlain = new Uint8Array(64);
     cookiePlain.set(this.cnClient, 0);
-    cookiePlain.set(this.cnSecret, 32);
+    cookiePlain.set(cn.raw, 32);
     const cookie = boxSeal(this.cookieKey, cookieNonce, cookiePlain);
 
     const welcomePlain = new Uint8Array(128);
-    welcomePlain.set(cnPublic, 0);
+    welcomePlain.set(cn.publicKey, 0);
     welcomePlain.set(cookieNonce.subarray(8), 32);
     welcomePlain.set(cookie, 48);
     const welcomeNonce = nonce(P_WELCOME, randomBytes(16));
@@ -392,8 +393,9 @@ class CurveServerSession implements MechanismSession {
   private onInitiate(body: Uint8Array): HandshakeStep {
     if (body.length < INITIATE_MIN) throw protocol('CURVE: INITIATE too short');
     const cookieKey = this.cookieKey;
+    const cn = this.cn;
     this.cookieKey = undefined;
-    if (cookieKey === undefined) throw protocol('CURVE: no cookie outstanding');
+    if (cookieKey === undefined || cn === undefined) throw protocol('CURVE: no cookie outstanding');
     const cookie = boxOpen(
       cookieKey,
       nonce(P_COOKIE, body.subarray(9, 25)),
@@ -402,11 +404,11 @@ class CurveServerSession implements MechanismSession {
     if (
       cookie === undefined ||
       !equalBytes(cookie.subarray(0, 32), this.cnClient) ||
-      !equalBytes(cookie.subarray(32, 64), this.cnSecret)
+      !equalBytes(cookie.subarray(32, 64), cn.raw)
     ) {
       throw handshake('CURVE: INITIATE carries a bad cookie');
     }
-    this.codec.precom = beforeNm(this.cnSecret, this.cnClient, 'client short-term');
+    this.codec.precom = beforeNm(cn, this.cnClient, 'client short-term');
     const plain = boxOpen(
       this.codec.precom,
       nonce(P_INITIATE, body.subarray(105, 113)),
@@ -416,14 +418,14 @@ class CurveServerSession implements MechanismSession {
     this.codec.acceptPeerNonce(body, 105, false);
     const clientKey = plain.slice(0, 32);
     const vouch = boxOpen(
-      beforeNm(this.cnSecret, clientKey, 'client'),
+      beforeNm(cn, clientKey, 'client'),
       nonce(P_VOUCH, plain.subarray(32, 48)),
       plain.subarray(48, 128),
     );
     if (
       vouch === undefined ||
       !equalBytes(vouch.subarray(0, 32), this.cnClient) ||
-      !equalBytes(vouch.subarray(32, 64), this.publicKey)
+      !equalBytes(vouch.subarray(32, 64), this.secret.publicKey)
     ) {
       throw handshake('CURVE: INITIATE carries a bad vouch');
     }
@@ -446,7 +448,7 @@ class CurveServerSession implements MechanismSession {
     ready.set(enc.encode('\x05READY'), 0);
     ready.set(n.subarray(16), 6);
     ready.set(box, 14);
-    this.cnSecret = new Uint8Array(32);
+    this.cn = undefined;
     this.state = 'done';
     return { send: [ready], done: { peerProperties, peerPublicKey: clientKey } };
   }
@@ -471,11 +473,11 @@ class CurveServerSession implements MechanismSession {
 export function curveClient(options: CurveClientOptions): MechanismFactory {
   const serverKey = curveKeyBytes(options.serverPublicKey, 'serverPublicKey');
   const publicKey = curveKeyBytes(options.publicKey, 'publicKey');
-  const secretKey = curveKeyBytes(options.secretKey, 'secretKey');
-  if (!equalBytes(curvePublicKeyOf(secretKey), publicKey)) {
+  const secret = importCurveSecret(curveKeyBytes(options.secretKey, 'secretKey'));
+  if (!equalBytes(secret.publicKey, publicKey)) {
     throw new RangeError('curveClient: publicKey does not belong to secretKey');
   }
-  return (context) => new CurveClientSession(serverKey, publicKey, secretKey, context);
+  return (context) => new CurveClientSession(serverKey, secret, context);
 }
 
 /**
@@ -489,8 +491,8 @@ export function curveClient(options: CurveClientOptions): MechanismFactory {
  */
 export function curveServer(options: CurveServerOptions): MechanismFactory {
   const publicKey = curveKeyBytes(options.publicKey, 'publicKey');
-  const secretKey = curveKeyBytes(options.secretKey, 'secretKey');
-  if (!equalBytes(curvePublicKeyOf(secretKey), publicKey)) {
+  const secret = importCurveSecret(curveKeyBytes(options.secretKey, 'secretKey'));
+  if (!equalBytes(secret.publicKey, publicKey)) {
     throw new RangeError('curveServer: publicKey does not belong to secretKey');
   }
   const allowed =
@@ -507,7 +509,7 @@ export function curveServer(options: CurveServerOptions): MechanismFactory {
     if (authorize !== undefined && authorize(clientKey.slice()) !== true) return false;
     return true;
   };
-  return (context) => new CurveServerSession(publicKey, secretKey, admit, context);
+  return (context) => new CurveServerSession(secret, admit, context);
 }
 
 /** The body of an ERROR command (RFC 37) with `reason` (at most 255 bytes). */

@@ -218,6 +218,8 @@ class CurveClientSession implements MechanismSession {
   private state: ClientState = 'start';
   private readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
   private readonly cn: CurveSecret = generateCurveSecret();
+  /** box(cn, S): seals HELLO, opens WELCOME. */
+  private helloKey: Uint8Array | undefined;
 
   constructor(
     private readonly serverKey: Uint8Array,
@@ -235,8 +237,8 @@ class CurveClientSession implements MechanismSession {
     n.set(P_HELLO);
     this.codec.takeNonce(n, 16);
     hello.set(n.subarray(16), 112);
-    const key = beforeNm(this.cn, this.serverKey, 'server');
-    hello.set(boxSeal(key, n, new Uint8Array(64)), 120);
+    this.helloKey = beforeNm(this.cn, this.serverKey, 'server');
+    hello.set(boxSeal(this.helloKey, n, new Uint8Array(64)), 120);
     this.state = 'welcome';
     return { send: [hello] };
   }
@@ -261,7 +263,9 @@ class CurveClientSession implements MechanismSession {
 
   private onWelcome(body: Uint8Array): HandshakeStep {
     if (body.length !== WELCOME_SIZE) throw protocol('CURVE: WELCOME has the wrong size');
-    const key = beforeNm(this.cn, this.serverKey, 'server');
+    const key = this.helloKey;
+    this.helloKey = undefined;
+    if (key === undefined) throw protocol('CURVE: WELCOME before HELLO');
     const plain = boxOpen(key, nonce(P_WELCOME, body.subarray(8, 24)), body.subarray(24));
     if (plain === undefined) throw handshake('CURVE: WELCOME does not open (wrong server key?)');
     const cnServer = plain.slice(0, 32);

@@ -5,7 +5,8 @@
  * Handshake: client HELLO → server WELCOME (with a cookie) → client INITIATE
  * (with the vouch and its metadata) → server READY (its metadata). Then every
  * frame travels as a MESSAGE command: `\x07MESSAGE`, an 8-byte short nonce,
- * and a box holding one flags byte (MORE, COMMAND) followed by the body.
+ * and a box holding one flags byte (MORE = 1, COMMAND = 2: libzmq's values,
+ * not the frame's) followed by the body.
  * Each box uses a key precomputed once per connection, so a frame costs one
  * XSalsa20-Poly1305 seal or open.
  *
@@ -72,7 +73,14 @@ export interface CurveServerOptions {
 
 const FLAG_MORE = 1;
 const FLAG_COMMAND = 4;
-const FLAG_MASK = FLAG_MORE | FLAG_COMMAND;
+/**
+ * Inside the box the flags byte is libzmq's own message flags, not the ZMTP
+ * frame flags: MORE is bit 0 (RFC 26), COMMAND is bit 1 (libzmq's
+ * `msg_t::command`, used for PING/PONG/SUBSCRIBE/CANCEL). Other bits are
+ * ignored, as libzmq does.
+ */
+const BOX_MORE = 1;
+const BOX_COMMAND = 2;
 const enc = new TextEncoder();
 const MESSAGE_NAME = enc.encode('\x07MESSAGE');
 /** Name (8) + short nonce (8) + MAC (16) + flags (1). */
@@ -172,7 +180,8 @@ class CurveCodec {
   encode(frame: WireFrame): WireFrame {
     const body = frame.body;
     const plain = new Uint8Array(1 + body.length);
-    plain[0] = frame.flags & FLAG_MASK;
+    plain[0] =
+      (frame.flags & FLAG_MORE ? BOX_MORE : 0) | (frame.flags & FLAG_COMMAND ? BOX_COMMAND : 0);
     plain.set(body, 1);
     this.takeNonce(this.sendNonce, 16);
     const box = boxSeal(this.precom, this.sendNonce, plain);
@@ -195,7 +204,11 @@ class CurveCodec {
     if (plain === undefined) throw protocol('CURVE: MESSAGE box does not open');
     // Only an authentic box may move the nonce window.
     this.acceptPeerNonce(body, 8, false);
-    return { flags: plain[0]! & FLAG_MASK, body: plain.subarray(1) };
+    const boxed = plain[0]!;
+    return {
+      flags: (boxed & BOX_MORE ? FLAG_MORE : 0) | (boxed & BOX_COMMAND ? FLAG_COMMAND : 0),
+      body: plain.subarray(1),
+    };
   }
 }
 

@@ -52,6 +52,8 @@ export class HarnessPeer {
   /** Everything received and sent, raw, for plaintext checks. */
   readonly wireIn: Buffer[] = [];
   readonly wireOut: Buffer[] = [];
+  /** Command frames received after the handshake (decoded bodies). */
+  readonly commands: Uint8Array[] = [];
   /** Resolves when the handshake is done; rejects with the handshake's error. */
   readonly handshake: Promise<HandshakeResult>;
   private resolveHs!: (r: HandshakeResult) => void;
@@ -173,7 +175,10 @@ export class HarnessPeer {
       return;
     }
     const plain = this.session.decode(frame);
-    if (plain.flags & FLAG_COMMAND) return; // PING/PONG etc. are not tested here
+    if (plain.flags & FLAG_COMMAND) {
+      this.commands.push(plain.body); // PING/PONG and the like, boxed too
+      return;
+    }
     this.parts.push(plain.body);
     if (plain.flags & FLAG_MORE) return;
     const msg = this.parts;
@@ -189,6 +194,11 @@ export class HarnessPeer {
       const body = typeof p === 'string' ? enc.encode(p) : p;
       this.writeFrame(this.session.encode({ flags: i < parts.length - 1 ? FLAG_MORE : 0, body }));
     });
+  }
+
+  /** Sends one command frame (e.g. PING) through the session. */
+  sendCommand(body: Uint8Array): void {
+    this.writeFrame(this.session.encode({ flags: FLAG_COMMAND, body }));
   }
 
   /** The next whole message. */

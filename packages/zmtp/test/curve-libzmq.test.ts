@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import { Resources, waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer, Router, curveKeyPair as zmqKeyPair } from 'zeromq';
+import { decodeCommand, encodeCommand } from '../src/command.js';
 import { curveKeyPair, z85Encode } from '../src/curve-keys.js';
 import { curveClient, curveServer } from '../src/curve-mechanism.js';
 import { ZmtpError } from '../src/errors.js';
@@ -96,6 +97,33 @@ describe('our CURVE client ↔ libzmq CURVE ROUTER', () => {
       (await within(peer.recv(), 10_000, 'multipart at client')).map((p) => dec.decode(p)),
     ).toEqual(['x', 'y', 'z']);
   }, 60_000);
+
+  it('carries commands inside the box both ways (our PING, libzmq PONG and PINGs)', async () => {
+    const keys = zmqKeyPair();
+    const router = res.add(
+      new Router({
+        linger: 0,
+        curveServer: true,
+        curveSecretKey: keys.secretKey,
+        heartbeatInterval: 20,
+      }),
+    );
+    await router.bind('tcp://127.0.0.1:*');
+    const peer = ourClient(portOf(router.lastEndpoint), keys.publicKey);
+    await within(peer.handshake, 10_000, 'handshake');
+    // PING: TTL (u16, tenths of a second) then a context libzmq echoes in its PONG.
+    peer.sendCommand(encodeCommand('PING', Uint8Array.of(0, 0, 0x63, 0x74, 0x78)));
+    const names = () => peer.commands.map((c) => decodeCommand(c));
+    await waitFor(() => names().some((c) => c.name === 'PONG'), 'PONG from libzmq');
+    const pong = names().find((c) => c.name === 'PONG')!;
+    expect(dec.decode(pong.data)).toBe('ctx');
+    await waitFor(() => names().some((c) => c.name === 'PING'), 'heartbeat PING from libzmq');
+    // Data still flows after commands.
+    peer.send(['after']);
+    expect((await within(router.receive(), 10_000, 'data after commands'))[1]?.toString()).toBe(
+      'after',
+    );
+  }, 30_000);
 
   it('puts no plaintext on the wire', async () => {
     const { router, port, keys } = await libzmqRouter();

@@ -238,7 +238,7 @@ describe('CURVE fuzz', () => {
       }
     };
     // Handshake commands: a fresh pair of sessions per template, many mutations each.
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 16; round++) {
       const { c, s } = sessions();
       const hello = c.start().send[0]!;
       const welcome = s.onCommand(hello).send[0]!;

@@ -198,7 +198,10 @@ export class Connection {
     if (this.state === 'closed') return;
     // Tell the peer why (RFC 23 ERROR), unless it was the peer that sent ERROR.
     if (this.state === 'handshake' && error.code !== 'PEER_ERROR') {
-      const msg = new TextEncoder().encode(error.message.slice(0, 255));
+      // "400" for a refused key: libzmq peers report exactly that as an
+      // authentication failure (as after a ZAP 400), and stop retrying.
+      const reason = error.code === 'UNAUTHORIZED' ? '400' : error.message.slice(0, 255);
+      const msg = new TextEncoder().encode(reason);
       const data = new Uint8Array(1 + msg.length);
       data[0] = msg.length;
       data.set(msg, 1);

@@ -8,6 +8,20 @@ export {
 } from './command.js';
 export type { DisconnectReason, SocketType } from './connection.js';
 export {
+  type CurveKey,
+  type CurveKeyPair,
+  curveKeyPair,
+  curvePublicKey,
+  z85Decode,
+  z85Encode,
+} from './curve-keys.js';
+export {
+  type CurveClientOptions,
+  type CurveServerOptions,
+  curveClient,
+  curveServer,
+} from './curve-mechanism.js';
+export {
   createDealer,
   type DealerEvents,
   type DealerOptions,

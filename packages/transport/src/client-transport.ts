@@ -25,6 +25,8 @@ import {
 } from './socket-options.js';
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
+import { createZmtpClientTransport } from './zmtp-client-transport.js';
+import { chooseEngine } from './zmtp-options.js';
 
 /** Options of {@link createClientTransport}. */
 export interface ClientTransportOptions extends TransportOptions {
@@ -382,5 +384,8 @@ export function createClientTransport(
   endpoint: string,
   options: ClientTransportOptions = {},
 ): ClientTransport {
+  if (chooseEngine(options.engine, endpoint) === 'zmtp') {
+    return createZmtpClientTransport(endpoint, options);
+  }
   return new ZmqClientTransport(endpoint, options);
 }

@@ -30,6 +30,8 @@ import {
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
+import { chooseEngine } from './zmtp-options.js';
+import { createZmtpServerTransport } from './zmtp-server-transport.js';
 
 /** Options of {@link createServerTransport}. */
 export interface ServerTransportOptions extends TransportOptions {
@@ -600,5 +602,6 @@ function unreachable(peer: PeerId): TransportError {
  * `listen()` on several endpoints. Peer ids are routing ids as latin1 strings.
  */
 export function createServerTransport(options: ServerTransportOptions = {}): ZmqServerTransport {
+  if (chooseEngine(options.engine) === 'zmtp') return createZmtpServerTransport(options);
   return new ZmqServer(options);
 }

@@ -446,15 +446,31 @@ export class MsgpackEncoder {
   private writeOtherObject(value: object, depth: number): void {
     if (value instanceof Map) {
       const size = value.size;
+      // Entries added meanwhile (by a toJSON, say) must not be written: the
+      // size read here bounds the loop, as it does the header.
+      let seen = 0;
+      if (this.omitUndefined) {
+        // Entries may be left out: reserve a fixmap header and patch it, as for objects.
+        const headerOffset = this.pos++ - this.start;
+        let count = 0;
+        for (const [key, entry] of value) {
+          if (++seen > size) break;
+          if (entry === undefined) continue;
+          this.write(key, depth);
+          this.write(entry, depth);
+          count++;
+        }
+        if (seen < size) throw changedWhileEncoding('Map');
+        this.patchMapHeader(headerOffset, count);
+        return;
+      }
       this.writeHeader(size, 0x80, 0xde, 0xdf);
-      let count = 0;
       for (const [key, entry] of value) {
-        // The header is written: entries added meanwhile (by a toJSON, say) must not follow it.
-        if (++count > size) break;
+        if (++seen > size) break;
         this.write(key, depth);
         this.write(entry, depth);
       }
-      if (count < size) throw changedWhileEncoding('Map');
+      if (seen < size) throw changedWhileEncoding('Map');
     } else if (value instanceof Set) {
       const size = value.size;
       this.writeHeader(size, 0x90, 0xdc, 0xdd);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { CodecError, type CodecErrorCode } from './errors.js';
 import {
   createMsgpackCodec,
@@ -29,7 +30,7 @@ describe('createMsgpackCodec options', () => {
       int64: 'bigint',
       maps: 'object',
       copyBinary: true,
-      omitUndefined: false,
+      omitUndefined: true,
     });
     expect(DEFAULT_MAX_BYTES).toBe(16_777_216);
     expect(DEFAULT_MAX_DEPTH).toBe(64);
@@ -57,27 +58,90 @@ describe('createMsgpackCodec options', () => {
 });
 
 describe('encode: the JavaScript to MessagePack mapping', () => {
-  it('writes undefined as nil everywhere by default', () => {
+  it('leaves out map entries whose value is undefined by default; nil at the top and in arrays', () => {
+    expect(hex(codec.encode({ a: undefined }))).toBe('80');
+    expect(codec.decode(codec.encode({ a: undefined }))).toEqual({});
+    expect(hex(codec.encode({ a: undefined, b: 1 }))).toBe('81a16201');
+    expect(hex(codec.encode(new Map([['a', undefined]])))).toBe('80');
+    expect(
+      hex(
+        codec.encode(
+          new Map<unknown, unknown>([
+            [1, undefined],
+            [2, 3],
+          ]),
+        ),
+      ),
+    ).toBe('810203');
+    // Arrays (and Sets) keep their positions; a top-level undefined is nil.
     expect(hex(codec.encode(undefined))).toBe('c0');
     expect(hex(codec.encode([undefined]))).toBe('91c0');
-    expect(hex(codec.encode({ a: undefined }))).toBe('81a161c0');
-    expect(codec.decode(codec.encode({ a: undefined, b: [undefined] }))).toEqual({
+    expect(hex(codec.encode(new Set([undefined])))).toBe('91c0');
+    expect(
+      codec.decode(codec.encode({ a: undefined, b: [undefined], c: { d: undefined } })),
+    ).toEqual({ b: [null], c: {} });
+    // Class instances are maps of their own properties: the same rule.
+    class Note {
+      text = 'x';
+      note: string | undefined = undefined;
+    }
+    expect(codec.decode(codec.encode(new Note()))).toEqual({ text: 'x' });
+  });
+
+  it('counts the entries written in the map header, across the fixmap/map16 boundary', () => {
+    // 17 properties, one undefined: 16 written, so a map16 header (de0010), not fixmap.
+    const sixteen: Record<string, unknown> = { gone: undefined };
+    for (let i = 0; i < 16; i++) sixteen[`k${i}`] = i;
+    const bytes = codec.encode(sixteen);
+    expect(hex(bytes.subarray(0, 3))).toBe('de0010');
+    expect(codec.decode(bytes)).toEqual(
+      Object.fromEntries([...Array(16)].map((_, i) => [`k${i}`, i])),
+    );
+    // 16 properties, one undefined: 15 written, a fixmap (8f) and no shifted body.
+    const fifteen: Record<string, unknown> = {};
+    for (let i = 0; i < 15; i++) fifteen[`k${i}`] = i;
+    fifteen.gone = undefined;
+    expect(hex(codec.encode(fifteen).subarray(0, 1))).toBe('8f');
+    expect(codec.decode(codec.encode(fifteen))).toEqual(
+      Object.fromEntries([...Array(15)].map((_, i) => [`k${i}`, i])),
+    );
+    // Many, with long values, so the message grows past a slab while the header is patched.
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 70_000; i++) wide[`k${i}`] = i % 2 ? `v${i}`.repeat(3) : undefined;
+    const decoded = codec.decode(codec.encode(wide)) as Record<string, unknown>;
+    expect(Object.keys(decoded)).toHaveLength(35_000);
+    expect(decoded).toEqual(
+      Object.fromEntries(Object.entries(wide).filter(([, v]) => v !== undefined)),
+    );
+    const big = new Map<string, unknown>();
+    for (let i = 0; i < 40; i++) big.set(`k${i}`, i % 2 ? i : undefined);
+    const fromMap = codec.decode(codec.encode(big));
+    expect(fromMap).toEqual(Object.fromEntries([...big].filter(([, v]) => v !== undefined)));
+  });
+
+  it('omitUndefined: false writes undefined as nil everywhere', () => {
+    const nil = createMsgpackCodec({ omitUndefined: false });
+    expect(hex(nil.encode(undefined))).toBe('c0');
+    expect(hex(nil.encode([undefined]))).toBe('91c0');
+    expect(hex(nil.encode({ a: undefined }))).toBe('81a161c0');
+    expect(hex(nil.encode(new Map([['a', undefined]])))).toBe('81a161c0');
+    expect(nil.decode(nil.encode({ a: undefined, b: [undefined] }))).toEqual({
       a: null,
       b: [null],
     });
   });
 
-  it('omitUndefined leaves out object properties only', () => {
-    const omit = createMsgpackCodec({ omitUndefined: true });
-    expect(hex(omit.encode({ a: undefined, b: 1 }))).toBe('81a16201');
-    expect(hex(omit.encode([undefined]))).toBe('91c0');
-    expect(hex(omit.encode(undefined))).toBe('c0');
-    // The header counts written entries, also past 15 of them.
-    const wide: Record<string, unknown> = {};
-    for (let i = 0; i < 40; i++) wide[`k${i}`] = i % 2 ? i : undefined;
-    expect(omit.decode(omit.encode(wide))).toEqual(
-      Object.fromEntries(Object.entries(wide).filter(([, v]) => v !== undefined)),
-    );
+  it('a peer that writes nil for an absent field (rmp-serde Option::None): .nullish() accepts, .optional() does not', () => {
+    // What rmp-serde writes for `struct Query { filter: Option<String> }` with None: {"filter": nil}.
+    const fromRust = Buffer.from('81a666696c746572c0', 'hex');
+    const decoded = codec.decode(fromRust);
+    expect(decoded).toEqual({ filter: null });
+    expect(z.object({ filter: z.string().nullish() }).safeParse(decoded).success).toBe(true);
+    expect(z.object({ filter: z.string().optional() }).safeParse(decoded).success).toBe(false);
+    // And the other way round: what this codec writes for an absent field, `.optional()` accepts.
+    const fromJs = codec.decode(codec.encode({ filter: undefined }));
+    expect(fromJs).toEqual({});
+    expect(z.object({ filter: z.string().optional() }).safeParse(fromJs).success).toBe(true);
   });
 
   it('refuses functions and symbols with UNSUPPORTED_TYPE, wherever they are', () => {

@@ -59,10 +59,15 @@ export interface MsgpackCodecOptions {
    */
   readonly copyBinary?: boolean;
   /**
-   * Whether `encode` leaves out object properties whose value is `undefined`,
-   * as `JSON.stringify` does. With `false` they are written as nil and decode
-   * as `null`. Array elements and a top-level `undefined` are always nil.
-   * @default false
+   * Whether `encode` leaves out map entries whose value is `undefined`: the
+   * properties of plain objects and class instances (as `JSON.stringify`
+   * does) and the entries of a `Map`. The map header counts the entries
+   * written. This is what JSON, gRPC and a schema's optional field expect:
+   * `{ filter: undefined }` arrives as `{}`, which zod's `.optional()`
+   * accepts. With `false` they are written as nil and decode as `null`.
+   * `undefined` at the top level, as an array element or in a `Set` is
+   * always nil: arrays keep their positions.
+   * @default true
    */
   readonly omitUndefined?: boolean;
 }
@@ -285,7 +290,7 @@ function resolveOptions(options: MsgpackCodecOptions): Required<MsgpackCodecOpti
     int64: options.int64 ?? 'bigint',
     maps: options.maps ?? 'object',
     copyBinary: options.copyBinary ?? true,
-    omitUndefined: options.omitUndefined ?? false,
+    omitUndefined: options.omitUndefined ?? true,
   };
   checkInteger('maxBytes', resolved.maxBytes, 1, MAX_MAX_BYTES);
   checkInteger('maxDepth', resolved.maxDepth, 1, MAX_MAX_DEPTH);

@@ -4,6 +4,7 @@ import {
   createPublisherTransport,
   type PublisherTransport,
   type PublisherTransportOptions,
+  type PublisherTransportStats,
   type SlowSubscriberPolicy,
   type TransportStats,
   type ZmqPublisherTransport,
@@ -129,6 +130,17 @@ export interface PublisherStats {
   published: number;
   /** Messages dropped at a subscriber's high-water mark (`slowSubscriber: 'drop'`) or at close. */
   dropped: number;
+  /**
+   * Messages sent while no subscription this publisher knew of matched their
+   * topic and key: ZeroMQ discarded them, nobody received them (no
+   * subscriber yet, the slow joiner, or nobody interested in that key).
+   * Counted as they leave the send queue, against the subscriptions the
+   * publisher has seen (XPUB notifications; through a broker, the broker's
+   * subscriptions). A message sent at the very moment a subscription arrives
+   * may be counted either way. 0 for an injected transport that does not
+   * count them.
+   */
+  unmatched: number;
   /** Messages queued in the transport, not yet handed to ZeroMQ. */
   queueDepth: number;
   /** Distinct (topic, key) streams this publisher has numbered. */
@@ -172,9 +184,12 @@ export interface Publisher {
    * Publishes one message: numbered, encoded once, queued. Resolves when it
    * is queued locally (not delivered: pub/sub is at-most-once); with
    * `slowSubscriber: 'block'` and a full queue it waits for room. Messages
+   * leave in publish order, across topics and keys; consecutive messages
    * published in the same tick on the same topic and key travel as one
-   * ZeroMQ message. Rejects with `PubSubError` (`INVALID_ARGUMENT`,
-   * `TOO_LARGE`, `QUEUE_FULL`, `CLOSED`).
+   * ZeroMQ message. Rejects with `PubSubError`: `INVALID_ARGUMENT`,
+   * `TOO_LARGE` (the encoded message is above `maxMessageBytes`; rpc's
+   * `RESOURCE_EXHAUSTED`; nothing is numbered or sent, the publisher stays
+   * usable), `QUEUE_FULL`, `CLOSED`.
    */
   publish<I, O>(topic: Topic<I, O>, value: NoInfer<I>, options?: PublishOptions): Promise<void>;
   /**
@@ -253,6 +268,8 @@ class PublisherImpl implements Publisher {
   private readonly idBytes: Buffer;
   private readonly transport: PublisherTransport;
   private readonly codec: Codec;
+  /** The default transport's `maxMessageBytes` (checked before numbering); none when injected. */
+  private readonly maxMessageBytes: number | undefined;
   private readonly listeners: Listeners;
   private readonly interceptors: readonly PublishInterceptor[] | undefined;
   private readonly topics = new Map<string, TopicStreams>();
@@ -269,11 +286,9 @@ class PublisherImpl implements Publisher {
         ...options.transportOptions,
         slowSubscriber: options.slowSubscriber ?? 'drop',
       });
-    this.codec =
-      options.codec ??
-      createMsgpackCodec({
-        maxBytes: options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      });
+    const maxMessageBytes = options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxMessageBytes = options.transport === undefined ? maxMessageBytes : undefined;
+    this.codec = options.codec ?? createMsgpackCodec({ maxBytes: maxMessageBytes });
     this.listeners = new Listeners(options.listeners);
     // Copied, so the caller cannot change the chain later; `undefined` keeps the fast path.
     this.interceptors =
@@ -373,7 +388,16 @@ class PublisherImpl implements Publisher {
     try {
       bytes = encodeEnvelope(this.codec, this.idBytes, seq, metadata, value);
     } catch (error) {
+      // The codec's TOO_LARGE (its maxBytes is maxMessageBytes) maps to TOO_LARGE.
       return Promise.reject(PubSubError.from(error, 'INVALID_ARGUMENT'));
+    }
+    // A codec with a larger limit than the transport: refuse here, before the
+    // message is numbered, rather than in the transport after (a false gap).
+    if (this.maxMessageBytes !== undefined && bytes.length > this.maxMessageBytes) {
+      return rejectWith(
+        'TOO_LARGE',
+        `message of ${bytes.length} bytes exceeds maxMessageBytes ${this.maxMessageBytes}`,
+      );
     }
     // Numbered only once encoded: a value that cannot be sent leaves no gap.
     stream.seq = seq;
@@ -475,6 +499,8 @@ class PublisherImpl implements Publisher {
     return {
       published: this.published,
       dropped: transport.drops,
+      // Only the ZeroMQ transport counts these; the interface does not require it.
+      unmatched: (transport as Partial<PublisherTransportStats>).unmatched ?? 0,
       queueDepth: transport.queueDepth,
       streams: this.streamCount,
       listenerErrors: this.listeners.errors,

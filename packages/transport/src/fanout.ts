@@ -65,6 +65,8 @@ interface SubscriberWaiter {
 export class SubscriptionTable {
   private readonly counts = new Map<string, number>();
   private waiters: SubscriberWaiter[] = [];
+  /** Bumped whenever the set of prefixes changes, so callers can cache matches. */
+  version = 0;
 
   /** The counts per prefix. */
   get map(): ReadonlyMap<string, number> {
@@ -83,8 +85,22 @@ export class SubscriptionTable {
     if (kind === 1) this.counts.set(prefix, n + 1);
     else if (n <= 1) this.counts.delete(prefix);
     else this.counts.set(prefix, n - 1);
+    if ((kind === 1 && n === 0) || (kind === 0 && n <= 1)) this.version++;
     if (kind === 1 && this.waiters.length > 0) this.check();
     return true;
+  }
+
+  /** Whether some subscription's prefix is a prefix of `topic` (bytes; no allocation). */
+  matchesAny(topic: Uint8Array): boolean {
+    outer: for (const prefix of this.counts.keys()) {
+      const length = prefix.length;
+      if (length > topic.length) continue;
+      for (let i = 0; i < length; i++) {
+        if (prefix.charCodeAt(i) !== topic[i]) continue outer;
+      }
+      return true;
+    }
+    return false;
   }
 
   /** Subscriptions that deliver `topic` (every subscription when undefined). */

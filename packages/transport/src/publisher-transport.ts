@@ -64,8 +64,16 @@ export interface PublisherTransportOptions extends TransportOptions {
   readonly curveClient?: ClientCurveOptions;
 }
 
-/** Counters of a publisher transport: the common ones plus security. */
+/** Counters of a publisher transport: the common ones plus security and unmatched. */
 export interface PublisherTransportStats extends TransportStats {
+  /**
+   * Logical messages sent while no subscription this publisher knew of (from
+   * XPUB notifications) matched their topic: ZeroMQ discards them, so they
+   * reached nobody. Counted when the message leaves the queue, against the
+   * subscriptions seen by then (notifications are read asynchronously, so a
+   * message sent just as a subscription arrives may be counted either way).
+   */
+  unmatched: number;
   /** Handshakes that failed on this publisher (wrong key, not allowed, mechanism mismatch). */
   handshakeFailures: number;
   /** Subscribers the allow-list refused (0 without an allow-list). */
@@ -81,14 +89,6 @@ export interface ZmqPublisherTransport extends PublisherTransport {
    * handshakes only. Throws `TypeError` when the publisher has no allow-list.
    */
   setAllowedClientKeys(keys: Iterable<string>): void;
-}
-
-/** A run of messages with one topic, ready to be cut into bursts. */
-interface TopicGroup {
-  readonly topic: Uint8Array;
-  readonly items: Uint8Array[];
-  readonly start: number;
-  readonly end: number;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -112,6 +112,13 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
   private readonly out = new Outbox();
   private readonly subs = new SubscriptionTable();
   private readonly plan = { count: 0, bytes: 0 };
+  private unmatched = 0;
+  /**
+   * Whether a topic frame matched a subscription, per frame object (callers
+   * such as @xsmb/pubsub reuse one frame per stream): the subscription
+   * table's version when it matched, its bitwise complement when it did not.
+   */
+  private readonly matchCache = new WeakMap<Uint8Array, number>();
   private writing = false;
   private scheduled = false;
   private drainWaiters: Array<() => void> = [];
@@ -195,6 +202,7 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
     return {
       ...this.counters,
       queueDepth: this.out.size,
+      unmatched: this.unmatched,
       handshakeFailures: this.handshakeFailures,
       authDenied: this.zap?.stats().denied ?? 0,
     };
@@ -281,33 +289,15 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
     return out.wait(message, topic);
   }
 
-  /**
-   * Splits the queued window into per-topic runs, keeping each topic's order.
-   * The common case (one topic) costs one pass and no allocation of items.
-   */
-  private group(start: number, end: number): TopicGroup[] {
-    const { items, topics } = this.out;
-    const first = topics[start]!;
-    let i = start + 1;
-    while (i < end && sameBytes(topics[i]!, first)) i++;
-    if (i === end) return [{ topic: first, items, start, end }];
-    const byTopic = new Map<string, { topic: Uint8Array; items: Uint8Array[] }>();
-    const groups: Array<{ topic: Uint8Array; items: Uint8Array[] }> = [];
-    let last: { topic: Uint8Array; items: Uint8Array[] } | undefined;
-    for (let k = start; k < end; k++) {
-      const t = topics[k]!;
-      if (last === undefined || !sameBytes(t, last.topic)) {
-        const key = Buffer.from(t.buffer, t.byteOffset, t.length).toString('latin1');
-        last = byTopic.get(key);
-        if (last === undefined) {
-          last = { topic: t, items: [] };
-          byTopic.set(key, last);
-          groups.push(last);
-        }
-      }
-      last.items.push(items[k]!);
-    }
-    return groups.map((g) => ({ topic: g.topic, items: g.items, start: 0, end: g.items.length }));
+  /** Whether some subscription seen so far matches `topic` (cached per frame object). */
+  private matches(topic: Uint8Array): boolean {
+    const version = this.subs.version;
+    const cached = this.matchCache.get(topic);
+    if (cached === version) return true;
+    if (cached === ~version) return false;
+    const matched = this.subs.matchesAny(topic);
+    this.matchCache.set(topic, matched ? version : ~version);
+    return matched;
   }
 
   private async write(): Promise<void> {
@@ -332,24 +322,34 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
         const start = out.head;
         const end = out.items.length;
         const epoch = out.epoch;
-        for (const g of this.group(start, end)) {
-          let i = g.start;
-          while (i < g.end) {
-            planBurst(g.items, i, g.end, burst, plan);
+        const { items, topics } = out;
+        // Bursts are cut from runs of consecutive messages on one topic frame,
+        // in queue order: a subscriber of several frames (a whole topic, all
+        // its keys) sees this publisher's messages in publish order, as with
+        // plain ZeroMQ. Grouping by frame would fill bursts better but reorder.
+        let i = start;
+        while (i < end) {
+          const topic = topics[i]!;
+          let runEnd = i + 1;
+          while (runEnd < end && sameBytes(topics[runEnd]!, topic)) runEnd++;
+          const unmatched = !this.matches(topic);
+          while (i < runEnd) {
+            planBurst(items, i, runEnd, burst, plan);
             let frames: Array<Buffer | Uint8Array>;
             let n: number;
             if (plan.count === 0) {
-              frames = [g.topic, LARGE_TAG_FRAME, g.items[i]!];
+              frames = [topic, LARGE_TAG_FRAME, items[i]!];
               n = 1;
             } else {
               n = plan.count;
-              frames = [g.topic, writeBurst(g.items, i, n, plan.bytes)];
+              frames = [topic, writeBurst(items, i, n, plan.bytes)];
             }
             const result: FanoutResult = await sendToSubscribers(this.socket, frames, this.policy);
             if (result === 'closed' || epoch !== out.epoch) break outer;
             if (result === 'sent') {
               this.counters.zmqOut++;
               if (n > 1) this.counters.bursts++;
+              if (unmatched) this.unmatched += n;
             } else {
               this.drop('subscriber at its high-water mark', n);
             }
@@ -402,7 +402,8 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
 /**
  * Creates a publisher transport: an XPUB that binds (`listen`) for
  * subscribers or connects to a broker. Topic first, then the burst or large
- * frames; one burst carries one topic. With `curve` it is a CURVE server
+ * frames; one burst carries consecutive messages of one topic frame, so
+ * messages leave in publish order. With `curve` it is a CURVE server
  * (optionally with an allow-list of subscriber keys), with `curveClient` a
  * CURVE client of a broker.
  */

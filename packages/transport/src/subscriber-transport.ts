@@ -6,7 +6,13 @@ import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
 import { BurstCursor, checkFrames, TAG_LARGE } from './framing.js';
-import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
+import {
+  DEFAULTS,
+  FRAMING_SLACK_BYTES,
+  type ResolvedOptions,
+  resolveOptions,
+  type TransportOptions,
+} from './options.js';
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
@@ -48,6 +54,13 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     const o = this.opts;
     this.socket = new Subscriber({
       ...commonSocketOptions(o),
+      // libzmq treats a frame above ZMQ_MAXMSGSIZE as a protocol error and
+      // ends the session for good (no reconnect): one message above this
+      // subscriber's limit from a publisher with the default limit would cut
+      // it off that publisher silently. So libzmq's bound is never below the
+      // default limit, and messages above `maxMessageBytes` are dropped and
+      // counted here (receive), the connection kept.
+      maxMessageSize: Math.max(o.maxMessageBytes, DEFAULTS.maxMessageBytes) + FRAMING_SLACK_BYTES,
       receiveHighWaterMark: o.receiveHighWaterMark,
       ...curveClientSocketOptions('curve', options.curve),
     });

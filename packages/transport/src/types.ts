@@ -177,8 +177,9 @@ export interface PublisherTransport extends TransportBase {
   /** The endpoints bound so far. */
   readonly endpoints: readonly string[];
   /**
-   * Queues one message on a topic. Messages published in the same tick for
-   * the same topic travel as one burst. Overflow follows the `slowSubscriber`
+   * Queues one message on a topic. Consecutive messages published in the
+   * same tick on the same topic frame travel as one burst; messages leave in
+   * publish order, whatever their topics. Overflow follows the `slowSubscriber`
    * option: `'drop'` (counted in `drops`) or `'block'` (publish waits).
    */
   publish(topic: Uint8Array, message: Uint8Array): Promise<void>;

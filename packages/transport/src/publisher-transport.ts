@@ -27,6 +27,8 @@ import {
 import { observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { PublisherTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
+import { chooseEngine } from './zmtp-options.js';
+import { createZmtpPublisherTransport } from './zmtp-publisher-transport.js';
 
 /** Options of {@link createPublisherTransport}. `sendTimeoutMs` does not apply (XPUB never waits). */
 export interface PublisherTransportOptions extends TransportOptions {
@@ -410,5 +412,6 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
 export function createPublisherTransport(
   options: PublisherTransportOptions = {},
 ): ZmqPublisherTransport {
+  if (chooseEngine(options.engine) === 'zmtp') return createZmtpPublisherTransport(options);
   return new ZmqPublisher(options);
 }

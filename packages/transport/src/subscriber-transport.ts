@@ -16,6 +16,8 @@ import {
 import { closedError, commonSocketOptions, endpointError } from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
+import { chooseEngine } from './zmtp-options.js';
+import { createZmtpSubscriberTransport } from './zmtp-subscriber-transport.js';
 
 /**
  * Options of {@link createSubscriberTransport}. The sending options
@@ -170,5 +172,8 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
 export function createSubscriberTransport(
   options: SubscriberTransportOptions = {},
 ): SubscriberTransport {
+  if (chooseEngine(options.engine, options.endpoints?.[0]) === 'zmtp') {
+    return createZmtpSubscriberTransport(options);
+  }
   return new ZmqSubscriber(options);
 }

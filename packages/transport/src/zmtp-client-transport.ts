@@ -24,6 +24,7 @@ import { closedError, queueFullError, tooLargeError } from './socket-options.js'
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
 import { isPermanentRefusal, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { zmtpCurveClient } from './zmtp-security.js';
 
 /** A received ZeroMQ message: a checked burst frame, or a large message's body. */
 type Received = { readonly burst: Buffer } | { readonly large: Uint8Array };
@@ -60,14 +61,13 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
 
   constructor(endpoint: string, options: ClientTransportOptions) {
     super();
-    if (options.curve !== undefined) {
-      throw new TypeError("CURVE is not available on the zmtp engine yet: use engine: 'libzmq'");
-    }
+    const mechanism = zmtpCurveClient('curve', options.curve);
     this.opts = resolveOptions(options);
     const o = this.opts;
     this.endpoint = endpoint;
     this.socket = createDealer({
       ...zmtpSocketOptions(o),
+      ...(mechanism === undefined ? {} : { mechanism }),
       onMessage: (frames) => this.onMessage(frames),
     });
     this.inbox = new ReceiveQueue<Received>(

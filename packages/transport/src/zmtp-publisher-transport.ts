@@ -7,6 +7,7 @@
  */
 
 import { createXPub, type XPubSocket, type ZmtpError } from '@xsmb/zmtp';
+import { checkAllowedKeys } from './curve-socket.js';
 import { type SlowSubscriberPolicy, SubscriptionTable } from './fanout.js';
 import { LARGE_TAG_FRAME, planBurst, writeBurst } from './framing.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
@@ -19,6 +20,7 @@ import type {
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { RESOLVED, TransportCore } from './transport-core.js';
 import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
@@ -36,9 +38,11 @@ function notification(subscribe: boolean, prefix: Uint8Array): Uint8Array {
 }
 
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
-class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
-  private readonly socket: XPubSocket;
-  private readonly opts: ResolvedOptions;
+class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {  private readonly socket: XPubSocket;
+  private readonly security: ZmtpCurveServer;
+  /** Which CURVE side this socket plays, if any: `listen` and `connect` check it. */
+  private readonly curveRole: 'server' | 'client' | undefined;
+private readonly opts: ResolvedOptions;
   private readonly policy: SlowSubscriberPolicy;
   private readonly bound: string[] = [];
   private readonly out = new Outbox();
@@ -59,33 +63,40 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
   };
 
   constructor(options: PublisherTransportOptions) {
-    super();
-    if (
-      options.curve !== undefined ||
-      options.curveClient !== undefined ||
-      options.allowedClientKeys !== undefined
-    ) {
-      throw new TypeError("CURVE is not available on the zmtp engine yet: use engine: 'libzmq'");
+    super();    const { curve, curveClient } = options;
+    if (curve !== undefined && curveClient !== undefined) {
+      throw new TypeError(
+        'curve and curveClient exclude each other: a socket is either a CURVE server (listen) or a CURVE client (connect)',
+      );
     }
-    this.opts = resolveOptions(options);
+    this.security = zmtpCurveServer(curve, options.allowedClientKeys, {
+      curve: 'curve',
+      allowed: 'allowedClientKeys',
+    });
+    const mechanism = this.security.mechanism ?? zmtpCurveClient('curveClient', curveClient);
+    this.curveRole = curve !== undefined ? 'server' : curveClient !== undefined ? 'client' : undefined;
+this.opts = resolveOptions(options);
     const policy = options.slowSubscriber ?? 'drop';
     if (policy !== 'drop' && policy !== 'block') {
       throw new TypeError(`slowSubscriber must be 'drop' or 'block', got ${String(policy)}`);
     }
     this.policy = policy;
     // noDrop: a full subscriber refuses the burst for everyone (as libzmq's
-    // XPUB_NODROP), and the policy decides: drop it (counted) or wait.
-    const socket = createXPub({ ...zmtpSocketOptions(this.opts), noDrop: true });
+    // XPUB_NODROP), and the policy decides: drop it (counted) or wait.    const socket = createXPub({
+      ...zmtpSocketOptions(this.opts),
+      ...(mechanism === undefined ? : mechanism ),
+      noDrop: true,
+    });
     this.socket = socket;
     socket.on('subscribe', (prefix) => this.subs.apply(notification(true, prefix)));
     socket.on('unsubscribe', (prefix) => this.subs.apply(notification(false, prefix)));
     socket.on('connect', (peer) =>
-      this.emitter.emit('connected', { endpoint: peer.endpoint, peer: peer.remoteAddress }),
+      this.emitter.emit('connected', { endpoint: peer.endpoint, peer.remoteAddress }),
     );
     socket.on('disconnect', (peer) =>
       this.emitter.emit('disconnected', {
         endpoint: peer.endpoint,
-        peer: peer.remoteAddress,
+        peer.remoteAddress,
         reason: 'disconnected',
       }),
     );
@@ -112,18 +123,19 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
       ...this.counters,
       queueDepth: this.out.size,
       unmatched: this.unmatched,
-      handshakeFailures: this.handshakeFailures,
-      authDenied: 0,
+      handshakeFailures: this.handshakeFailures,      authDenied: this.security.denied(),
     };
-  }
-
-  setAllowedClientKeys(_keys: Iterable<string>): void {
-    throw new TypeError('this publisher was created without allowedClientKeys');
-  }
-
-  async listen(endpoint: string): Promise<string> {
+  }  setAllowedClientKeys(keys: Iterable<string>): void {
+    if (!this.security.hasAllowList) {
+      throw new TypeError('this publisher was created without allowedClientKeys');
+    }
+    this.security.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
+  }  async listen(endpoint: string): Promise<string> {
     if (this.closedFlag) throw closedError();
-    let real: string;
+    if (this.curveRole === 'client') {
+      throw new TypeError('listen() needs curve (server keys); curveClient is for connect()');
+    }
+let real: string;
     try {
       real = await this.socket.bind(endpoint);
     } catch (cause) {
@@ -131,11 +143,14 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
     }
     this.bound.push(real);
     return real;
-  }
-
-  connect(endpoint: string): void {
+  }  connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
-    try {
+    if (this.curveRole === 'server') {
+      throw new TypeError(
+        'connect() needs curveClient (the broker is the CURVE server); curve is for listen()',
+      );
+    }
+try {
       this.socket.connect(endpoint);
     } catch (cause) {
       throw zmtpEndpointError(endpoint, cause);

@@ -6,6 +6,7 @@
  */
 
 import { createRouter, type PeerInfo, type RouterSocket, type ZmtpError } from '@xsmb/zmtp';
+import { checkAllowedKeys } from './curve-socket.js';
 import { TransportError } from './errors.js';
 import {
   BurstCursor,
@@ -27,6 +28,7 @@ import { closedError, queueFullError, tooLargeError } from './socket-options.js'
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
 import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { type ZmtpCurveServer, zmtpCurveServer } from './zmtp-security.js';
 
 interface Peer {
   readonly id: PeerId;
@@ -55,6 +57,7 @@ function unreachable(peer: PeerId): TransportError {
 /** ROUTER-based server transport on `@xsmb/zmtp`. */
 class ZmtpServer extends TransportCore implements ZmqServerTransport {
   private readonly socket: RouterSocket;
+  private readonly security: ZmtpCurveServer;
   private readonly opts: ResolvedOptions;
   private readonly bound: string[] = [];
   private readonly peers = new Map<PeerId, Peer>();
@@ -83,13 +86,16 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
 
   constructor(options: ServerTransportOptions) {
     super();
-    if (options.curve !== undefined || options.allowedClientKeys !== undefined) {
-      throw new TypeError("CURVE is not available on the zmtp engine yet: use engine: 'libzmq'");
-    }
+    this.security = zmtpCurveServer(options.curve, options.allowedClientKeys, {
+      curve: 'curve',
+      allowed: 'allowedClientKeys',
+    });
+    const mechanism = this.security.mechanism;
     this.opts = resolveOptions(options);
     const o = this.opts;
     this.socket = createRouter({
       ...zmtpSocketOptions(o),
+      ...(mechanism === undefined ? {} : { mechanism }),
       mandatory: true,
       onMessage: (rid, frames) => this.onMessage(rid, frames),
     });
@@ -130,12 +136,14 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
       queueDepth: this.totalQueued,
       peers: this.peers.size,
       handshakeFailures: this.handshakeFailures,
-      authDenied: 0,
+      authDenied: this.security.denied(),
     };
   }
-
-  setAllowedClientKeys(_keys: Iterable<string>): void {
-    throw new TypeError('this server was created without allowedClientKeys');
+  setAllowedClientKeys(keys: Iterable<string>): void {
+    if (!this.security.hasAllowList) {
+      throw new TypeError('this server was created without allowedClientKeys');
+    }
+    this.security.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
   }
 
   async listen(endpoint: string): Promise<string> {

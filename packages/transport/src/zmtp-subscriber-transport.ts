@@ -15,6 +15,7 @@ import type { SubscriberTransportOptions } from './subscriber-transport.js';
 import { DONE, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { zmtpCurveClient } from './zmtp-security.js';
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -36,13 +37,12 @@ class ZmtpSubscriber extends TransportCore implements SubscriberTransport {
 
   constructor(options: SubscriberTransportOptions) {
     super();
-    if (options.curve !== undefined) {
-      throw new TypeError("CURVE is not available on the zmtp engine yet: use engine: 'libzmq'");
-    }
+    const mechanism = zmtpCurveClient('curve', options.curve);
     this.opts = resolveOptions(options);
     const o = this.opts;
     const socket = createSub({
       ...zmtpSocketOptions(o),
+      ...(mechanism === undefined ? {} : { mechanism }),
       // As on libzmq: never cut a publisher with the default limit off for
       // one large message; messages above maxMessageBytes are dropped here.
       maxMessageBytes: Math.max(o.maxMessageBytes, DEFAULTS.maxMessageBytes) + FRAMING_SLACK_BYTES,

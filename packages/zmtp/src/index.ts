@@ -1,2 +1,21 @@
 /** @packageDocumentation ZeroMQ sockets (ZMTP 3.1, NULL and CURVE) in TypeScript over node:net: no native code. */
-export {};
+export { type Command, decodeCommand, decodeProperties, encodeCommand, encodeProperties } from './command.js';
+export type { DisconnectReason, SocketType } from './connection.js';
+export { createDealer, type DealerEvents, type DealerOptions, DealerSocket, type MessageHandler } from './dealer.js';
+export { type Endpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
+export { ZmtpError, type ZmtpErrorCode } from './errors.js';
+export { FrameDecoder, type FrameSink } from './frame-decoder.js';
+export type {
+  HandshakeResult,
+  HandshakeStep,
+  MechanismContext,
+  MechanismFactory,
+  MechanismSession,
+  WireFrame,
+} from './mechanism.js';
+export { nullMechanism } from './null-mechanism.js';
+export type { SocketOptions } from './options.js';
+export { createRouter, type RouterEvents, type RouterMessageHandler, type RouterOptions, RouterSocket } from './router.js';
+export type { BaseEvents, PeerInfo, SocketStats } from './socket-base.js';
+export { createSub, type SubEvents, type SubOptions, SubSocket } from './sub.js';
+export { createXPub, type XPubEvents, type XPubOptions, XPubSocket } from './xpub.js';

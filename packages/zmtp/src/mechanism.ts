@@ -59,6 +59,12 @@ export interface MechanismSession {
    * data path.
    */
   readonly transformsFrames: boolean;
+  /**
+   * The `as-server` bit this side puts in its greeting (CURVE: true on the
+   * side holding the server key). Optional so existing sessions keep
+   * compiling; when absent the engine uses `context.asServer` (false).
+   */
+  readonly asServer?: boolean;
   /** Called once both greetings are exchanged: the first commands to send (may be none). */
   start(): HandshakeStep;
   /** Called with each command frame body received before the handshake is done. */

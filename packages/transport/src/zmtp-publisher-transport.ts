@@ -7,7 +7,6 @@
  */
 
 import { createXPub, type XPubSocket, type ZmtpError } from '@xsmb/zmtp';
-import { checkAllowedKeys } from './curve-socket.js';
 import { type SlowSubscriberPolicy, SubscriptionTable } from './fanout.js';
 import { LARGE_TAG_FRAME, planBurst, writeBurst } from './framing.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
@@ -19,8 +18,9 @@ import type {
 } from './publisher-transport.js';
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { RESOLVED, TransportCore } from './transport-core.js';
-import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { checkAllowedKeys } from './curve-socket.js';
 import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
+import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;
@@ -38,11 +38,12 @@ function notification(subscribe: boolean, prefix: Uint8Array): Uint8Array {
 }
 
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
-class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {  private readonly socket: XPubSocket;
+class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
+  private readonly socket: XPubSocket;
   private readonly security: ZmtpCurveServer;
   /** Which CURVE side this socket plays, if any: `listen` and `connect` check it. */
   private readonly curveRole: 'server' | 'client' | undefined;
-private readonly opts: ResolvedOptions;
+  private readonly opts: ResolvedOptions;
   private readonly policy: SlowSubscriberPolicy;
   private readonly bound: string[] = [];
   private readonly out = new Outbox();
@@ -63,7 +64,8 @@ private readonly opts: ResolvedOptions;
   };
 
   constructor(options: PublisherTransportOptions) {
-    super();    const { curve, curveClient } = options;
+    super();
+    const { curve, curveClient } = options;
     if (curve !== undefined && curveClient !== undefined) {
       throw new TypeError(
         'curve and curveClient exclude each other: a socket is either a CURVE server (listen) or a CURVE client (connect)',
@@ -74,29 +76,31 @@ private readonly opts: ResolvedOptions;
       allowed: 'allowedClientKeys',
     });
     const mechanism = this.security.mechanism ?? zmtpCurveClient('curveClient', curveClient);
-    this.curveRole = curve !== undefined ? 'server' : curveClient !== undefined ? 'client' : undefined;
-this.opts = resolveOptions(options);
+    this.curveRole =
+      curve !== undefined ? 'server' : curveClient !== undefined ? 'client' : undefined;
+    this.opts = resolveOptions(options);
     const policy = options.slowSubscriber ?? 'drop';
     if (policy !== 'drop' && policy !== 'block') {
       throw new TypeError(`slowSubscriber must be 'drop' or 'block', got ${String(policy)}`);
     }
     this.policy = policy;
     // noDrop: a full subscriber refuses the burst for everyone (as libzmq's
-    // XPUB_NODROP), and the policy decides: drop it (counted) or wait.    const socket = createXPub({
+    // XPUB_NODROP), and the policy decides: drop it (counted) or wait.
+    const socket = createXPub({
       ...zmtpSocketOptions(this.opts),
-      ...(mechanism === undefined ? : mechanism ),
+      ...(mechanism === undefined ? {} : { mechanism }),
       noDrop: true,
     });
     this.socket = socket;
     socket.on('subscribe', (prefix) => this.subs.apply(notification(true, prefix)));
     socket.on('unsubscribe', (prefix) => this.subs.apply(notification(false, prefix)));
     socket.on('connect', (peer) =>
-      this.emitter.emit('connected', { endpoint: peer.endpoint, peer.remoteAddress }),
+      this.emitter.emit('connected', { endpoint: peer.endpoint, peer: peer.remoteAddress }),
     );
     socket.on('disconnect', (peer) =>
       this.emitter.emit('disconnected', {
         endpoint: peer.endpoint,
-        peer.remoteAddress,
+        peer: peer.remoteAddress,
         reason: 'disconnected',
       }),
     );
@@ -123,19 +127,24 @@ this.opts = resolveOptions(options);
       ...this.counters,
       queueDepth: this.out.size,
       unmatched: this.unmatched,
-      handshakeFailures: this.handshakeFailures,      authDenied: this.security.denied(),
+      handshakeFailures: this.handshakeFailures,
+      authDenied: this.security.denied(),
     };
-  }  setAllowedClientKeys(keys: Iterable<string>): void {
+  }
+
+  setAllowedClientKeys(keys: Iterable<string>): void {
     if (!this.security.hasAllowList) {
       throw new TypeError('this publisher was created without allowedClientKeys');
     }
     this.security.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
-  }  async listen(endpoint: string): Promise<string> {
+  }
+
+  async listen(endpoint: string): Promise<string> {
     if (this.closedFlag) throw closedError();
     if (this.curveRole === 'client') {
       throw new TypeError('listen() needs curve (server keys); curveClient is for connect()');
     }
-let real: string;
+    let real: string;
     try {
       real = await this.socket.bind(endpoint);
     } catch (cause) {
@@ -143,14 +152,16 @@ let real: string;
     }
     this.bound.push(real);
     return real;
-  }  connect(endpoint: string): void {
+  }
+
+  connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     if (this.curveRole === 'server') {
       throw new TypeError(
         'connect() needs curveClient (the broker is the CURVE server); curve is for listen()',
       );
     }
-try {
+    try {
       this.socket.connect(endpoint);
     } catch (cause) {
       throw zmtpEndpointError(endpoint, cause);

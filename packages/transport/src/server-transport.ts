@@ -6,6 +6,7 @@
 import { Router } from 'zeromq';
 import type { ServerCurveOptions } from './curve.js';
 import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
+import { EngineChoosingServer } from './engine-server-transport.js';
 import { TransportError } from './errors.js';
 import {
   BurstCursor,
@@ -30,7 +31,7 @@ import {
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
-import { chooseEngine } from './zmtp-options.js';
+import { chooseEngine, type TransportEngine } from './zmtp-options.js';
 import { createZmtpServerTransport } from './zmtp-server-transport.js';
 
 /** Options of {@link createServerTransport}. */
@@ -602,6 +603,9 @@ function unreachable(peer: PeerId): TransportError {
  * `listen()` on several endpoints. Peer ids are routing ids as latin1 strings.
  */
 export function createServerTransport(options: ServerTransportOptions = {}): ZmqServerTransport {
-  if (chooseEngine(options.engine) === 'zmtp') return createZmtpServerTransport(options);
-  return new ZmqServer(options);
+  const create = (engine: TransportEngine): ZmqServerTransport =>
+    engine === 'zmtp' ? createZmtpServerTransport(options) : new ZmqServer(options);
+  if (options.engine !== undefined) return create(chooseEngine(options.engine));
+  // The engine follows the first endpoint: inproc:// exists only in libzmq.
+  return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create);
 }

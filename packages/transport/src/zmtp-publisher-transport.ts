@@ -7,6 +7,7 @@
  */
 
 import { createXPub, type XPubSocket, type ZmtpError } from '@xsmb/zmtp';
+import { checkAllowedKeys } from './curve-socket.js';
 import { type SlowSubscriberPolicy, SubscriptionTable } from './fanout.js';
 import { LARGE_TAG_FRAME, planBurst, writeBurst } from './framing.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
@@ -18,9 +19,8 @@ import type {
 } from './publisher-transport.js';
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { RESOLVED, TransportCore } from './transport-core.js';
-import { checkAllowedKeys } from './curve-socket.js';
-import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a === b) return true;

@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { setPinning } from './harness/child.js';
 import { describeMachine, formatMachine, loadAverageNow } from './harness/machine.js';
+import { NATS_URL_ENV, type NatsBroker, startNatsServer } from './harness/nats-server.js';
 import {
   formatNumber,
   ratioColumns,
@@ -20,9 +22,11 @@ import { type Subject, WORKLOAD_NAMES } from './types.js';
 import { WORKLOADS } from './workloads/index.js';
 import type { RunMode, Workload } from './workloads/workload.js';
 
-const USAGE = `usage: pnpm bench [--quick] [--only <term>[,<term>…]] [--json <file>] [--ref <subject>] [--strict]
+const USAGE = `usage: pnpm bench [--quick] [--pin] [--only <term>[,<term>…]] [--json <file>] [--ref <subject>] [--strict]
 
   --quick          short run (whole run under a minute; figures noisier)
+  --pin            run every client, server and broker process on CPU 0
+                   (taskset -c 0), so context switches dominate
   --only <terms>   run only cells whose workload or subject name contains a term;
                    terms matching workloads and terms matching subjects combine
                    (--only unary,zmq = the unary workloads of the zmq subjects);
@@ -38,6 +42,7 @@ subjects:  ${Object.keys(SUBJECTS).join(', ')}`;
 
 interface Options {
   mode: RunMode;
+  pin: boolean;
   only: string[];
   json: string | undefined;
   ref: string;
@@ -48,6 +53,7 @@ function parseOptions(): Options | null {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       only: { type: 'string', multiple: true },
       json: { type: 'string' },
       ref: { type: 'string', default: 'zmq-batched' },
@@ -60,6 +66,7 @@ function parseOptions(): Options | null {
   if (values.help) return null;
   return {
     mode: values.quick ? 'quick' : 'full',
+    pin: values.pin,
     only: (values.only ?? [])
       .flatMap((v) => v.split(','))
       .map((v) => v.trim())
@@ -105,15 +112,59 @@ async function main(): Promise<number> {
     ...loaded.filter((s) => s.kind === 'xsmb'),
     ...loaded.filter((s) => s.kind === 'peer'),
   ];
-  const { workloads: workloadNames, subjects } = select(options.only, allSubjects);
-  const workloads = workloadNames.map((name) => WORKLOADS[name] as Workload);
+  const selected = select(options.only, allSubjects);
+  let subjects = selected.subjects;
+  const workloads = selected.workloads.map((name) => WORKLOADS[name] as Workload);
 
   const machine = describeMachine();
   const startedAt = performance.now();
   const log = (text: string) => process.stderr.write(text);
+  if (options.pin) {
+    setPinning('0');
+    machine.pinnedTo = '0';
+  }
   log(
-    `bench: ${options.mode} run on ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverage.toFixed(2)}\n`,
+    `bench: ${options.mode} run on ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverage.toFixed(2)}` +
+      `${options.pin ? ', every process pinned to CPU 0' : ''}\n`,
   );
+
+  // The NATS peer needs a broker: one nats-server for the run, or no NATS column.
+  const notes: string[] = [];
+  let broker: NatsBroker | undefined;
+  const needsNats = subjects.some(
+    (s) => s.broker === 'nats' && workloads.some((w) => s.workloads[w.name] !== undefined),
+  );
+  if (needsNats) {
+    try {
+      broker = await startNatsServer(log);
+      process.env[NATS_URL_ENV] = broker.url;
+      machine.natsServer = broker.version;
+      log(`bench: ${broker.version} listening on ${broker.url}\n`);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      const note = `NATS column skipped: ${why}`;
+      log(`bench: ${note}\n`);
+      notes.push(note);
+      subjects = subjects.filter((s) => s.broker !== 'nats');
+    }
+  }
+  try {
+    return await runAll(options, workloads, subjects, machine, startedAt, notes, broker);
+  } finally {
+    await broker?.stop();
+  }
+}
+
+async function runAll(
+  options: Options,
+  workloads: Workload[],
+  subjects: Subject[],
+  machine: ReturnType<typeof describeMachine>,
+  startedAt: number,
+  notes: string[],
+  broker: NatsBroker | undefined,
+): Promise<number> {
+  const log = (text: string) => process.stderr.write(text);
 
   const plan = workloads.flatMap((workload) =>
     subjects.map((subject) => ({
@@ -140,7 +191,12 @@ async function main(): Promise<number> {
     }
     index++;
     log(`[${index}/${total}] ${workload.name} ${subject.name} … `);
-    const cell = await runCell(workload, subject.name, params);
+    const cell = await runCell(
+      workload,
+      subject.name,
+      params,
+      subject.broker === 'nats' ? broker : undefined,
+    );
     cells.push(cell);
     log(`${headline(workload, cell)} (${(cell.wallMs / 1000).toFixed(1)} s)\n`);
   }
@@ -157,7 +213,9 @@ async function main(): Promise<number> {
     formatMachine(machine),
     `mode: ${options.mode}; ${total} cells in ${(totalMs / 1000).toFixed(1)} s; ` +
       `request ${REQUEST_BYTES} B MessagePack (echoed), pub/sub message ${PUB_MESSAGE_BYTES} B; ` +
-      'server and client in separate processes over TCP loopback',
+      'server and client in separate processes over TCP loopback' +
+      (options.pin ? `; all pinned to CPU ${machine.pinnedTo ?? '0'}` : ''),
+    ...notes.map((n) => `note: ${n}`),
     '',
     renderResults(workloads, subjects, cells),
   ];
@@ -177,7 +235,8 @@ async function main(): Promise<number> {
   out.push(
     '',
     'CPU is user+system time of both processes (all threads) in the measured window, per operation; ' +
-      'the split is (client+server). Figures swing 20–40% between runs on a shared machine: compare within a run.',
+      'the split is (client+server). For NATS the total also includes nats-server, shown as "+ N server". ' +
+      'Figures swing 20–40% between runs on a shared machine: compare within a run.',
   );
   console.log(out.join('\n'));
 
@@ -185,6 +244,8 @@ async function main(): Promise<number> {
     const json = {
       machine,
       mode: options.mode,
+      pinned: options.pin,
+      notes,
       totalMs,
       requestBytes: REQUEST_BYTES,
       pubMessageBytes: PUB_MESSAGE_BYTES,

@@ -17,6 +17,19 @@ export interface BenchMessage {
   ts: number;
 }
 
+/**
+ * The large unary request of `unary-1mib`: an id and {@link LARGE_BLOB_BYTES}
+ * bytes of ASCII text, echoed back like {@link BenchMessage}. A string (not
+ * binary) so the JSON peer carries the same bytes as the MessagePack ones.
+ */
+export interface LargeMessage {
+  id: number;
+  blob: string;
+}
+
+/** What a unary call carries: the 192 B message, or the large one of `unary-1mib`. */
+export type EchoMessage = BenchMessage | LargeMessage;
+
 /** Request that opens a server stream: how many messages the server sends. */
 export interface StreamRequest {
   count: number;
@@ -85,6 +98,27 @@ export function makePubMessage(n: number): PubMessage {
 /** The pub/sub end marker. */
 export function makePubEnd(): PubMessage {
   return { seq: PUB_END_SEQ, sym: SYM, px: PX, qty: QTY, pad: PAD };
+}
+
+/** Size of {@link LargeMessage.blob}: 1 MiB. */
+export const LARGE_BLOB_BYTES = 1 << 20;
+
+// One shared string: building 1 MiB per call would be measured as the subject's cost.
+const BLOB = 'abcdefghijklmnopqrstuvwxyz012345'.repeat(LARGE_BLOB_BYTES / 32);
+
+/** Builds large message number `n` (shares the one 1 MiB string). */
+export function makeLargeMessage(n: number): LargeMessage {
+  return { id: ID_BASE + n, blob: BLOB };
+}
+
+/** Throws {@link CheckError} unless `value` is large message number `n` with the exact blob. */
+export function checkLargeMessage(value: unknown, n: number): void {
+  const m = value as LargeMessage | null;
+  if (typeof m !== 'object' || m === null)
+    throw new CheckError(`large message ${n}: not an object`);
+  if (m.id !== ID_BASE + n) throw new CheckError(`large message ${n}: id ${String(m.id)}`);
+  // A decoded string is a fresh copy: this compares all 1 MiB.
+  if (m.blob !== BLOB) throw new CheckError(`large message ${n}: blob differs`);
 }
 
 /** Thrown when a received message differs from what was sent. */

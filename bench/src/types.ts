@@ -4,12 +4,13 @@
  * the client child); the workloads in `src/workloads/` drive both and check
  * every reply, so subjects contain transport code only.
  */
-import type { BenchMessage, PubMessage, UploadSummary } from './payload.js';
+import type { BenchMessage, EchoMessage, PubMessage, UploadSummary } from './payload.js';
 
 /** Names of the workloads, in the order they run and print. */
 export const WORKLOAD_NAMES = [
   'unary-latency',
   'unary-throughput',
+  'unary-1mib',
   's2c-stream',
   'c2s-stream',
   'pubsub',
@@ -25,7 +26,7 @@ export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
  */
 export interface BenchHandlers {
   /** Unary: returns the reply for a decoded request (an echo). */
-  echo(request: BenchMessage): BenchMessage;
+  echo(request: EchoMessage): EchoMessage;
   /** Server stream: the message with index `index` (0-based) of a stream of `count`. */
   streamMessage(index: number): BenchMessage;
   /** Client stream: opens the server-side sink of one upload call. */
@@ -70,7 +71,7 @@ export type OnMessage = (message: unknown) => void | Promise<void>;
 /** Client of unary calls. */
 export interface UnaryClient extends Closable {
   /** Sends one request; resolves with the decoded reply. */
-  unary(request: BenchMessage): Promise<unknown>;
+  unary(request: EchoMessage): Promise<unknown>;
 }
 
 /** Client of server streams. */
@@ -105,7 +106,7 @@ export interface RpcServerImpl {
   serve(handlers: BenchHandlers): Promise<Served>;
 }
 
-/** Unary workloads: `unary-latency`, `unary-throughput`. */
+/** Unary workloads: `unary-latency`, `unary-throughput`, `unary-1mib`. */
 export interface UnaryImpl extends RpcServerImpl {
   /** Connects a client, in the client child. */
   connect(endpoint: string, options: ConnectOptions): Promise<UnaryClient>;
@@ -150,6 +151,7 @@ export interface PubSubImpl {
 export interface WorkloadImpls {
   'unary-latency': UnaryImpl;
   'unary-throughput': UnaryImpl;
+  'unary-1mib': UnaryImpl;
   's2c-stream': ServerStreamImpl;
   'c2s-stream': ClientStreamImpl;
   pubsub: PubSubImpl;
@@ -166,4 +168,10 @@ export interface Subject {
   description: string;
   /** The workloads it implements; a missing one prints `n/a`. */
   workloads: Partial<WorkloadImpls>;
+  /**
+   * An external server the subject needs, started once per run by the parent
+   * (`nats`: a `nats-server` on a free loopback port, its URL in the children's
+   * `BENCH_NATS_URL`). Its CPU is measured over each cell's window.
+   */
+  broker?: 'nats';
 }

@@ -3,8 +3,9 @@
 // other (never two at once: they would measure each other): each package's
 // own benchmark, then the side-by-side comparison with the peers (bench/).
 // Flags: --quick (only the side-by-side comparison, in its short mode: under
-// a minute), --json <file> (the side-by-side results as JSON), --only
-// <name,...> (any of codec, transport, pubsub, tracing, bench).
+// a minute), --json <file> (the side-by-side results as JSON), --pin (the
+// side-by-side comparison with every process on CPU 0), --only <name,...>
+// (any of codec, transport, pubsub, tracing, bench).
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     quick: { type: 'boolean', default: false },
+    pin: { type: 'boolean', default: false },
     json: { type: 'string' },
     only: { type: 'string' },
   },
@@ -30,7 +32,11 @@ const runs = [
   {
     name: 'bench',
     filter: '@xsmb/bench',
-    args: [...quick, ...(values.json ? ['--json', resolve(values.json)] : [])],
+    args: [
+      ...quick,
+      ...(values.pin ? ['--pin'] : []),
+      ...(values.json ? ['--json', resolve(values.json)] : []),
+    ],
   },
 ].filter((r) =>
   values.only ? values.only.split(',').includes(r.name) : !values.quick || r.name === 'bench',

@@ -3,7 +3,7 @@
  * waiting, and killing. Every child ever launched is tracked and killed when
  * the parent exits, also on error and on SIGINT/SIGTERM.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadName } from '../types.js';
 import type { FromChild, Params, Role, ToChild } from './ipc.js';
@@ -26,6 +26,40 @@ function tsxLoader(): string {
 
 const live = new Set<ChildProcess>();
 let exitHooksInstalled = false;
+/** CPU list for `taskset -c` when `--pin` is on; null: not pinned. */
+let pinCpus: string | null = null;
+
+/**
+ * Pins every process launched from now on (benchmark children, nats-server)
+ * to `cpus` (`taskset -c <cpus>`), or stops pinning with null. Throws when
+ * `taskset` is missing.
+ */
+export function setPinning(cpus: string | null): void {
+  if (cpus !== null && spawnSync('taskset', ['-V']).error) {
+    throw new Error('--pin needs taskset (util-linux), which is not installed');
+  }
+  pinCpus = cpus;
+}
+
+/** The CPU list processes are pinned to, or null. */
+export function pinning(): string | null {
+  return pinCpus;
+}
+
+/** `[command, args]` wrapped in `taskset -c <cpus>` when pinning is on. */
+export function pinned(command: string, args: readonly string[]): [string, string[]] {
+  return pinCpus === null ? [command, [...args]] : ['taskset', ['-c', pinCpus, command, ...args]];
+}
+
+/**
+ * Adds a process to the set killed when the parent exits (also on error,
+ * SIGINT and SIGTERM); it leaves the set when it exits.
+ */
+export function track(child: ChildProcess): void {
+  installExitHooks();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
 
 function killAll(): void {
   for (const child of live) child.kill('SIGKILL');
@@ -103,21 +137,23 @@ export class ChildHandle {
    */
   static launch(role: Role, subject: string, workload: WorkloadName): ChildHandle {
     installExitHooks();
-    const child = spawn(
-      process.execPath,
-      [
-        // BENCH_CPU_PROF=<dir> profiles every child (written when it exits after `stop`).
-        ...(process.env.BENCH_CPU_PROF
-          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-          : []),
-        '--import',
-        tsxLoader(),
-        ENTRIES[role],
-        subject,
-        workload,
-      ],
-      { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' },
-    );
+    // With --pin, taskset execs node: same pid, same IPC channel.
+    const [command, args] = pinned(process.execPath, [
+      // BENCH_CPU_PROF=<dir> profiles every child (written when it exits after `stop`).
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
+      '--import',
+      tsxLoader(),
+      ENTRIES[role],
+      subject,
+      workload,
+    ]);
+    const child = spawn(command, args, {
+      cwd: BENCH_DIR,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
     live.add(child);
     return new ChildHandle(child, role);
   }

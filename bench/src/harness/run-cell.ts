@@ -31,11 +31,22 @@ export interface CellResult {
   wallMs: number;
 }
 
-/** Runs `workload` for `subject` with `params`; see the module comment. */
+/** An external process the subject talks through (nats-server), measured over the client's window. */
+export interface CellBroker {
+  /** CPU time it has used so far, µs; undefined when it cannot be read. */
+  cpuUs(): number | undefined;
+}
+
+/**
+ * Runs `workload` for `subject` with `params`; see the module comment.
+ * With `broker`, its CPU over the client's measured window is added as
+ * `brokerCpuUs` (and per operation in the CPU figures).
+ */
 export async function runCell(
   workload: Workload,
   subject: string,
   params: Params,
+  broker?: CellBroker,
 ): Promise<CellResult> {
   const t0 = performance.now();
   const base = { workload: workload.name, subject, params };
@@ -54,8 +65,13 @@ export async function runCell(
     await step(client.next('mark', stepMs));
     server.send({ t: 'mark' });
     await step(server.next('marked', 10_000));
+    const brokerStart = broker?.cpuUs();
     client.send({ t: 'go' });
     const clientReport = (await step(client.next('report', stepMs))).report;
+    const brokerEnd = broker?.cpuUs();
+    if (brokerStart !== undefined && brokerEnd !== undefined) {
+      clientReport.values.brokerCpuUs = brokerEnd - brokerStart;
+    }
     server.send({ t: 'report' });
     const serverReport = (await step(server.next('report', stepMs))).report;
     return { client: clientReport, server: serverReport };

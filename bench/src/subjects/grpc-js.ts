@@ -20,7 +20,13 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { withTimeout } from '../harness/time.js';
-import { type BenchMessage, codec, type StreamRequest, type UploadSummary } from '../payload.js';
+import {
+  type BenchMessage,
+  codec,
+  type EchoMessage,
+  type StreamRequest,
+  type UploadSummary,
+} from '../payload.js';
 import type { BenchHandlers, OnMessage, Served, Subject, UploadCall } from '../types.js';
 
 const serialize = (value: unknown): Buffer => codec.pack(value);
@@ -50,10 +56,7 @@ const BenchClient = makeGenericClientConstructor(BENCH_SERVICE, 'Bench');
 
 /** The generated client's methods (the generic constructor types them loosely). */
 interface BenchStub {
-  Echo(
-    request: BenchMessage,
-    callback: (error: ServiceError | null, reply?: unknown) => void,
-  ): void;
+  Echo(request: EchoMessage, callback: (error: ServiceError | null, reply?: unknown) => void): void;
   Stream(request: StreamRequest): ClientReadableStream<unknown>;
   Upload(
     callback: (error: ServiceError | null, reply?: UploadSummary) => void,
@@ -93,7 +96,7 @@ async function writeStream(
 async function serve(handlers: BenchHandlers): Promise<Served> {
   const server = new Server();
   server.addService(BENCH_SERVICE, {
-    Echo(call: ServerUnaryCall<BenchMessage, BenchMessage>, callback: sendUnaryData<BenchMessage>) {
+    Echo(call: ServerUnaryCall<EchoMessage, EchoMessage>, callback: sendUnaryData<EchoMessage>) {
       callback(null, handlers.echo(call.request));
     },
     Stream(call: ServerWritableStream<StreamRequest, BenchMessage>) {
@@ -132,7 +135,7 @@ async function connect(endpoint: string) {
     stub.waitForReady(Date.now() + 5000, (error) => (error ? reject(error) : resolve())),
   );
   return {
-    unary: (request: BenchMessage) =>
+    unary: (request: EchoMessage) =>
       new Promise<unknown>((resolve, reject) =>
         stub.Echo(request, (error, reply) => (error ? reject(error) : resolve(reply))),
       ),
@@ -183,6 +186,7 @@ export const subject: Subject = {
   workloads: {
     'unary-latency': rpc,
     'unary-throughput': rpc,
+    'unary-1mib': rpc,
     's2c-stream': rpc,
     'c2s-stream': rpc,
     'stream-memory': rpc,

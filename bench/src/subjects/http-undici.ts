@@ -7,10 +7,11 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { withTimeout } from '../harness/time.js';
-import type { BenchMessage } from '../payload.js';
+import type { EchoMessage } from '../payload.js';
 import type { BenchHandlers, ConnectOptions, Served, Subject } from '../types.js';
 
-const MAX_BODY_BYTES = 1 << 20;
+// Room for the 1 MiB message of unary-1mib plus its JSON around it.
+const MAX_BODY_BYTES = 4 << 20;
 
 async function serve(handlers: BenchHandlers): Promise<Served> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -24,7 +25,7 @@ async function serve(handlers: BenchHandlers): Promise<Served> {
     req.on('end', () => {
       let body: string;
       try {
-        const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BenchMessage;
+        const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as EchoMessage;
         body = JSON.stringify(handlers.echo(request));
       } catch {
         res.writeHead(400).end();
@@ -55,7 +56,7 @@ async function serve(handlers: BenchHandlers): Promise<Served> {
 async function connect(endpoint: string, options: ConnectOptions) {
   const pool = new Pool(endpoint, { connections: options.maxInFlight, pipelining: 1 });
   return {
-    async unary(request: BenchMessage): Promise<unknown> {
+    async unary(request: EchoMessage): Promise<unknown> {
       const { statusCode, body } = await pool.request({
         path: '/echo',
         method: 'POST',
@@ -83,5 +84,6 @@ export const subject: Subject = {
   workloads: {
     'unary-latency': { serve, connect },
     'unary-throughput': { serve, connect },
+    'unary-1mib': { serve, connect },
   },
 };

@@ -10,12 +10,15 @@ import type { Subject } from '../types.js';
 
 /** Subject loaders by name, in column order (xSMB subjects are shown first). */
 export const SUBJECTS: Readonly<Record<string, () => Promise<Subject>>> = {
-  xsmb: async () => (await import('./xsmb.js')).subject,
+  // INTEGRATOR: enable once @xsmb/transport has `engine: 'zmtp'` (see engineOptions in xsmb.ts).
+  // 'xsmb-zmtp': async () => (await import('./xsmb.js')).xsmbSubject('zmtp'),
+  'xsmb-libzmq': async () => (await import('./xsmb.js')).xsmbSubject('libzmq'),
   'grpc-js': async () => (await import('./grpc-js.js')).subject,
   'http-undici': async () => (await import('./http-undici.js')).subject,
   'zmq-raw': async () => (await import('./zmq-raw.js')).subject,
   'zmq-batched': async () => (await import('./zmq-batched.js')).subject,
   'net-raw': async () => (await import('./net-raw.js')).subject,
+  nats: async () => (await import('./nats.js')).subject,
 };
 
 /** Loads a subject by name and checks the module agrees on its name. */

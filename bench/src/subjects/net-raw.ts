@@ -79,6 +79,7 @@ export const subject: Subject = {
   workloads: {
     'unary-latency': rpc,
     'unary-throughput': rpc,
+    'unary-1mib': rpc,
     's2c-stream': rpc,
     'c2s-stream': rpc,
     'stream-memory': rpc,

@@ -18,7 +18,10 @@ export function cpuMetric(per: string): MetricSpec {
     label: `CPU µs/${per} (client+server)`,
     better: 'lower',
     digits: 1,
-    detail: (m) => ` (${round1(m.cpuClientUsPerOp)}+${round1(m.cpuServerUsPerOp)})`,
+    // A broker's share (nats-server) is in the total and shown after the split.
+    detail: (m) =>
+      ` (${round1(m.cpuClientUsPerOp)}+${round1(m.cpuServerUsPerOp)})` +
+      (m.cpuBrokerUsPerOp === undefined ? '' : ` + ${round1(m.cpuBrokerUsPerOp)} server`),
   };
 }
 
@@ -36,11 +39,14 @@ export function commonMetrics({ client, server }: CellReports): Record<string, n
   const perOp = (us: number) => (ops > 0 ? us / ops : Number.NaN);
   const clientCpu = client.cpuUserUs + client.cpuSystemUs;
   const serverCpu = server.cpuUserUs + server.cpuSystemUs;
+  // An external broker (nats-server) the messages cross: what a user pays for it too.
+  const brokerCpu = client.values.brokerCpuUs;
   return {
     ops,
     elapsedMs: client.elapsedMs,
     opsPerSec: client.elapsedMs > 0 ? (ops * 1000) / client.elapsedMs : Number.NaN,
-    cpuUsPerOp: perOp(clientCpu + serverCpu),
+    cpuUsPerOp: perOp(clientCpu + serverCpu + (brokerCpu ?? 0)),
+    ...(brokerCpu === undefined ? {} : { cpuBrokerUsPerOp: perOp(brokerCpu) }),
     cpuClientUsPerOp: perOp(clientCpu),
     cpuServerUsPerOp: perOp(serverCpu),
     clientCpuUtil: client.elapsedMs > 0 ? clientCpu / 1000 / client.elapsedMs : Number.NaN,

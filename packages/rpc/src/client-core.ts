@@ -446,7 +446,15 @@ export class ClientCore {
     }
     let bytes: Uint8Array;
     try {
-      bytes = encodeRequest(this.codec, id, request.path, timeoutMs, metadata, payload);
+      bytes = encodeRequest(
+        this.codec,
+        id,
+        request.path,
+        timeoutMs,
+        metadata,
+        payload,
+        request.descriptor.kind,
+      );
     } catch (e) {
       this.#end(call, RpcError.from(e, Code.INVALID_ARGUMENT));
       return call;

@@ -14,6 +14,7 @@ import {
   encodeResponse,
   Kind,
   peekHeader,
+  requestKind,
 } from './envelope.js';
 import type { Metadata } from './metadata.js';
 
@@ -43,10 +44,11 @@ function unwrap(value: unknown): unknown {
 
 /** Encodes a vector with the encoder function of its kind, as the library does on the wire. */
 function encodeWithLibrary(env: unknown[]): Uint8Array {
-  const [, kind, id, a, b, c, d] = env as [
+  const [, kind, id, a, b, c, d, e] = env as [
     number,
     number,
     number,
+    unknown,
     unknown,
     unknown,
     unknown,
@@ -61,6 +63,7 @@ function encodeWithLibrary(env: unknown[]): Uint8Array {
         b as number,
         (c as Metadata | null) ?? undefined,
         d,
+        e as string | undefined,
       );
     case Kind.RESPONSE:
       return encodeResponse(codec, id, (a as Metadata | null) ?? undefined, b);
@@ -124,6 +127,14 @@ describe('checkEnvelope', () => {
     expect(checkEnvelope([1, 4, 2 ** 32])?.message).toMatch(/invalid call id/);
     expect(checkEnvelope([1, 1, 1, 'a/b'])?.message).toMatch(/needs 7 elements/);
     expect(checkEnvelope([1, 4, 1])).toBeUndefined();
+  });
+
+  it('reads the method kind of a 1.1 REQUEST and ignores it when absent or not a string', () => {
+    expect(requestKind([1, 1, 1, 'a/b', 0, null, null, 'unary'])).toBe('unary');
+    expect(requestKind([1, 1, 1, 'a/b', 0, null, null])).toBeUndefined();
+    expect(requestKind([1, 1, 1, 'a/b', 0, null, null, 7, 'extra'])).toBeUndefined();
+    // Receivers accept extra trailing elements beyond the kind (later revisions).
+    expect(checkEnvelope([1, 1, 1, 'a/b', 0, null, null, 'unary', 'later'])).toBeUndefined();
   });
 
   it('peeks headers only from well-formed starts', () => {

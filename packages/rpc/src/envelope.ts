@@ -12,9 +12,16 @@ import type { Metadata } from './metadata.js';
 /** The protocol version this implementation speaks (element 0 of every envelope). */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * The revision of {@link PROTOCOL_VERSION} this implementation speaks
+ * (docs/PROTOCOL.md, "Revisions"). Revisions only append optional trailing
+ * fields; 1.1 added the method kind to REQUEST.
+ */
+export const PROTOCOL_REVISION = '1.1';
+
 /** Envelope kinds (element 1). */
 export const Kind = {
-  /** Client → server: starts a call. `[1, 1, id, path, timeoutMs, metadata|nil, payload]` */
+  /** Client → server: starts a call. `[1, 1, id, path, timeoutMs, metadata|nil, payload, kind?]` */
   REQUEST: 1,
   /** Server → client: the unary result. `[1, 2, id, trailers|nil, payload]` */
   RESPONSE: 2,
@@ -41,7 +48,15 @@ export type Envelope = readonly unknown[];
 /** The largest call id; ids wrap around to 1 after it. */
 export const MAX_CALL_ID = 0xffff_ffff;
 
-/** Encodes a REQUEST envelope. `timeoutMs` 0 means "no deadline". */
+/** Position of the optional method kind in a REQUEST (protocol 1.1). */
+export const REQUEST_KIND_INDEX = 7;
+
+/**
+ * Encodes a REQUEST envelope. `timeoutMs` 0 means "no deadline". `kind` is
+ * the method kind the client calls (`'unary'`, `'server-stream'`, ...; protocol
+ * 1.1): the server refuses a mismatch at once instead of letting the call
+ * hang. Omitted, the envelope is a 1.0 REQUEST of 7 elements.
+ */
 export function encodeRequest(
   codec: Codec,
   id: number,
@@ -49,16 +64,29 @@ export function encodeRequest(
   timeoutMs: number,
   metadata: Metadata | undefined,
   payload: unknown,
+  kind?: string,
 ): Uint8Array {
-  return codec.encode([
-    PROTOCOL_VERSION,
-    Kind.REQUEST,
-    id,
-    path,
-    timeoutMs,
-    metadata ?? null,
-    payload,
-  ]);
+  const env = [PROTOCOL_VERSION, Kind.REQUEST, id, path, timeoutMs, metadata ?? null, payload];
+  if (kind !== undefined) env.push(kind);
+  return codec.encode(env);
+}
+
+/**
+ * The method kind a REQUEST says its client expects, or `undefined` when it
+ * carries none (a 1.0 client) or something that is not a string (ignored, as
+ * an unknown extension would be).
+ */
+export function requestKind(env: Envelope): string | undefined {
+  const kind = env[REQUEST_KIND_INDEX];
+  return typeof kind === 'string' ? kind : undefined;
+}
+
+/**
+ * The message of the error a server answers a REQUEST whose method kind
+ * differs from the registered one (both kinds named, server's first).
+ */
+export function kindMismatchMessage(path: string, serverKind: string, clientKind: string): string {
+  return `method ${path} is ${serverKind} on the server, the client called it as ${clientKind}`;
 }
 
 /** Encodes a RESPONSE envelope. */

@@ -47,9 +47,12 @@ export {
   encodeRequest,
   encodeResponse,
   Kind,
+  kindMismatchMessage,
   MAX_CALL_ID,
+  PROTOCOL_REVISION,
   PROTOCOL_VERSION,
   peekHeader,
+  requestKind,
 } from './envelope.js';
 export { isEmptyMetadata, type Metadata, MetadataKey, type XSMBMetaData } from './metadata.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';

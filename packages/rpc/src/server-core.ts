@@ -26,8 +26,10 @@ import {
   encodeGoaway,
   encodeResponse,
   Kind,
+  kindMismatchMessage,
   PROTOCOL_VERSION,
   peekHeader,
+  requestKind,
 } from './envelope.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
@@ -513,6 +515,17 @@ export class ServerCore {
       const slash = path.indexOf('/');
       const what = this.services.has(path.slice(0, slash)) ? 'method' : 'service';
       this.#sendBare(peer, id, Code.UNIMPLEMENTED, `unknown ${what}: ${path}`);
+      return;
+    }
+    const clientKind = requestKind(env);
+    if (clientKind !== undefined && clientKind !== method.descriptor.kind) {
+      // Served anyway, a kind mismatch hangs until the deadline or ends wrong.
+      this.#sendBare(
+        peer,
+        id,
+        Code.UNIMPLEMENTED,
+        kindMismatchMessage(path, method.descriptor.kind, clientKind),
+      );
       return;
     }
     if (this.#draining) {

@@ -12,6 +12,7 @@ import type { CallHandler, ClientCall, ClientCore } from './client-core.js';
 import { Code } from './code.js';
 import { now } from './deadline-queue.js';
 import { type Envelope, Kind } from './envelope.js';
+import { kindName } from './kind-name.js';
 import type { Metadata } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { ServerCall, ServerCore } from './server-core.js';
@@ -121,6 +122,14 @@ class UnaryCall implements CallHandler {
       }
     } else if (kind === Kind.ERROR) {
       this.#fail(call, errorFromEnvelope(env));
+    } else if (kind === Kind.DATA || kind === Kind.END || kind === Kind.CREDIT) {
+      // Stream envelopes: the server serves a stream here (a 1.0 server that
+      // did not check the REQUEST's kind). Stop it and fail now, not at the deadline.
+      const error = new RpcError(
+        Code.UNIMPLEMENTED,
+        `method ${call.path} answered with stream envelopes (${kindName(kind)}): it is a stream on the server, the client called it as unary`,
+      );
+      call.core.cancel(call, error); // its onError rejects the caller
     } else {
       this.#fail(
         call,

@@ -142,12 +142,16 @@ class ClientStream implements CallHandler {
   }
 
   /** Sends one client message as DATA; the caller checked the credit. */
-  readonly sink = (value: unknown): void => {
+  readonly sink = (value: unknown): Promise<void> | undefined => {
     const call = this.call as ClientCall;
     const bytes = encodeData(this.core.codec, call.id, value);
     this.gate.consume(bytes.byteLength);
     this.core.emitOut(call, Kind.DATA, value);
+    // The credit bounds this stream; the connection's queue bounds them all:
+    // when it is full this send waits there, and so must the next ones.
+    if (call.conn.transport.isFull?.()) return this.core.send(call, bytes);
     void this.core.send(call, bytes);
+    return undefined;
   };
 
   /** No more client messages: END (half-close). */
@@ -161,7 +165,7 @@ class ClientStream implements CallHandler {
     switch (env[1]) {
       case Kind.DATA: {
         if (!this.inbox) {
-          this.#protocolError(call, 'DATA on a stream that sends none to the client');
+          this.#mismatch(call, 'stream data (DATA)');
           return;
         }
         let value: unknown;
@@ -183,14 +187,26 @@ class ClientStream implements CallHandler {
         return;
       }
       case Kind.CREDIT:
+        if (!this.outbox) {
+          this.#mismatch(call, 'credit for client messages (CREDIT)');
+          return;
+        }
         this.gate.grant(Number(env[3]) || 0, Number(env[4]) || 0);
         this.outbox?.drain();
         return;
       case Kind.END:
+        if (!this.inbox) {
+          this.#mismatch(call, 'an end of stream (END) instead of a response');
+          return;
+        }
         Object.assign(this.trailers, env[3] ?? {});
         this.#finish(call);
         return;
       case Kind.RESPONSE: {
+        if (this.inbox) {
+          this.#mismatch(call, 'a single response (RESPONSE) instead of a stream');
+          return;
+        }
         Object.assign(this.trailers, env[3] ?? {});
         let value: unknown;
         try {
@@ -209,6 +225,23 @@ class ClientStream implements CallHandler {
       default:
         this.#protocolError(call, `unexpected envelope kind ${String(env[1])} on a stream`);
     }
+  }
+
+  /**
+   * The server answered with an envelope this kind never gets: the method has
+   * another kind there (a 1.0 server that did not check the REQUEST's kind).
+   * Fail now and stop the server side, instead of ending empty or hanging.
+   */
+  #mismatch(call: ClientCall, what: string): void {
+    const kind = this.info.descriptor.kind;
+    // cancel() ends the call; its onError fails the stream.
+    this.core.cancel(
+      call,
+      new RpcError(
+        Code.UNIMPLEMENTED,
+        `method ${call.path} answered with ${what}: it has another kind on the server, the client called it as ${kind}`,
+      ),
+    );
   }
 
   #protocolError(call: ClientCall, message: string): void {
@@ -325,7 +358,10 @@ function open(
     ? AbortSignal.any([callOptions.signal, controller.signal])
     : controller.signal;
   const request: LinkedRequest = core.request(info, message, { ...callOptions, signal });
-  const outbox = sends ? new Outbox<unknown>(MAX_PENDING_SENDS) : undefined;
+  // Overflow fails the call (CANCEL to the server, the result rejects), never one send alone.
+  const outbox = sends
+    ? new Outbox<unknown>(MAX_PENDING_SENDS, (e) => controller.abort(e))
+    : undefined;
   if (outbox) request.messages = outbox;
   const link: Link = { trailers: deferred<Metadata>(), outbox, started: false };
   request[LINK] = link;
@@ -353,7 +389,8 @@ async function pump(stream: ClientStream, messages: AsyncIterable<unknown>): Pro
   try {
     for await (const value of messages) {
       await stream.gate.wait();
-      stream.sink(value);
+      const held = stream.sink(value);
+      if (held) await held;
     }
     stream.halfClose();
   } catch (e) {
@@ -453,6 +490,7 @@ async function pumpOut(
   source: AsyncIterable<unknown>,
 ): Promise<void> {
   const it = source[Symbol.asyncIterator]();
+  const transport = core.transport;
   let finished = false;
   let sent = 0;
   const stop = () => {
@@ -480,9 +518,12 @@ async function pumpOut(
       const bytes = encodeData(core.codec, call.callId, r.value);
       gate.consume(bytes.byteLength);
       core.emitOut(call, Kind.DATA, r.value);
-      // Not awaited: the client's credit already bounds what is queued, and
-      // the transport keeps order; an await per message halves the rate.
-      void call.send(bytes);
+      // Awaited only when the connection's send queue is full: the client's
+      // credit bounds one stream, but not a thousand streams on one
+      // connection; an await per message would halve the rate. Waiting
+      // here keeps this producer's share of the queue to one message.
+      if (transport.isFull?.(call.peer)) await call.send(bytes);
+      else void call.send(bytes);
       // A generator that never awaits would keep this loop in one macrotask
       // until the credit runs out: the transport could not flush meanwhile and
       // the client would sit idle. Yield every so often so bursts go out while

@@ -13,6 +13,8 @@ import { Code, RpcError } from '@xsmb/rpc';
 
 const resolved: Promise<void> = Promise.resolve();
 
+function noop(): void {}
+
 /** Sends between two yields to the event loop (see Outbox.send). */
 const YIELD_EVERY = 128;
 
@@ -231,24 +233,43 @@ export class Inbox<T> implements AsyncIterable<T>, AsyncIterator<T> {
 }
 
 /**
+ * Hands one message to the transport. Returns a promise when the
+ * connection's send queue was full, so the message waits in the transport:
+ * the sender must wait for it before sending more (undefined: sent).
+ */
+export type Sink<T> = (value: T) => Promise<void> | undefined;
+
+/**
  * What a client sends on a client or bidi stream: `send()` hands messages
  * over in order. When a sink is attached and credit is available, a message
  * is encoded and queued on the transport at once (resolved promise);
  * otherwise it waits in a short FIFO (bounded by `maxPending`) until credit
- * returns. It is also an AsyncIterable, so an interceptor may wrap it; then
- * the call pumps it instead.
+ * returns — backpressure, like a Node Writable. A send beyond `maxPending`
+ * fails the whole stream (`onOverflow`), never just itself: a stream that
+ * silently lost messages in the middle must not end in success. It is also
+ * an AsyncIterable, so an interceptor may wrap it; then the call pumps it
+ * instead.
  */
 export class Outbox<T> implements AsyncIterable<T> {
   #sent = 0;
   readonly #queue: Array<{ value: T; resolve: () => void; reject: (e: unknown) => void }> = [];
-  #sink: ((value: T) => void) | undefined;
+  #sink: Sink<T> | undefined;
+  /** A send the connection's full queue holds: later messages wait here until it is admitted. */
+  #blocked = false;
   #gate: CreditGate | undefined;
   #closed = false;
   #error: unknown;
   #onDrained: (() => void) | undefined;
   #reader: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
 
-  constructor(readonly maxPending: number) {}
+  /**
+   * @param maxPending sends that may wait for credit at once.
+   * @param onOverflow fails the call when a send finds `maxPending` waiting.
+   */
+  constructor(
+    readonly maxPending: number,
+    readonly onOverflow: (error: RpcError) => void = noop,
+  ) {}
 
   /** Queues one message; resolves when it was handed to the transport. */
   send(value: T): Promise<void> {
@@ -257,12 +278,14 @@ export class Outbox<T> implements AsyncIterable<T> {
       return Promise.reject(
         new RpcError(Code.FAILED_PRECONDITION, 'the stream is closed for sending'),
       );
-    if (this.#sink && this.#queue.length === 0 && this.#gate?.ready) {
+    if (this.#sink && this.#queue.length === 0 && !this.#blocked && this.#gate?.ready) {
+      let held: Promise<void> | undefined;
       try {
-        this.#sink(value);
+        held = this.#sink(value);
       } catch (e) {
         return Promise.reject(e);
       }
+      if (held) return this.#block(held);
       // A sender that awaits only resolved promises never lets the transport
       // flush: every so often, resolve on the next turn of the event loop.
       if (++this.#sent % YIELD_EVERY === 0) return new Promise((r) => setImmediate(r));
@@ -275,12 +298,13 @@ export class Outbox<T> implements AsyncIterable<T> {
       return resolved;
     }
     if (this.#queue.length >= this.maxPending) {
-      return Promise.reject(
-        new RpcError(
-          Code.RESOURCE_EXHAUSTED,
-          `more than ${this.maxPending} sends pending: await send() before sending more`,
-        ),
+      const error = new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `more than ${this.maxPending} sends waiting for credit: the stream failed (await send() before sending more)`,
       );
+      this.fail(error);
+      this.onOverflow(error);
+      return Promise.reject(error);
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ value, resolve, reject });
@@ -313,7 +337,7 @@ export class Outbox<T> implements AsyncIterable<T> {
    * Sends directly through `sink` while `gate` has credit (no async
    * iteration); `onDrained` runs once after `close()` when all was sent.
    */
-  attach(sink: (value: T) => void, gate: CreditGate, onDrained: () => void): void {
+  attach(sink: Sink<T>, gate: CreditGate, onDrained: () => void): void {
     this.#sink = sink;
     this.#gate = gate;
     this.#onDrained = onDrained;
@@ -325,15 +349,16 @@ export class Outbox<T> implements AsyncIterable<T> {
     const sink = this.#sink;
     const gate = this.#gate;
     if (sink && gate) {
-      while (this.#queue.length > 0 && gate.ready && this.#error === undefined) {
+      while (this.#queue.length > 0 && !this.#blocked && gate.ready && this.#error === undefined) {
         const item = this.#queue.shift() as {
           value: T;
           resolve: () => void;
           reject: (e: unknown) => void;
         };
         try {
-          sink(item.value);
-          item.resolve();
+          const held = sink(item.value);
+          if (held) this.#block(held).then(item.resolve, item.reject);
+          else item.resolve();
         } catch (e) {
           item.reject(e);
         }
@@ -343,6 +368,7 @@ export class Outbox<T> implements AsyncIterable<T> {
       this.#closed &&
       this.#sink &&
       this.#queue.length === 0 &&
+      !this.#blocked &&
       this.#onDrained &&
       this.#error === undefined
     ) {
@@ -350,6 +376,15 @@ export class Outbox<T> implements AsyncIterable<T> {
       this.#onDrained = undefined;
       done();
     }
+  }
+
+  /** Holds later sends back until `held` (a send the full connection queue keeps waiting) is admitted. */
+  #block(held: Promise<void>): Promise<void> {
+    this.#blocked = true;
+    return held.then(() => {
+      this.#blocked = false;
+      this.drain();
+    });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

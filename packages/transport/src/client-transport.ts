@@ -169,6 +169,15 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     });
   }
 
+  isFull(): boolean {
+    const out = this.out;
+    return (
+      out.size >= this.opts.sendQueueDepth ||
+      out.bytes >= this.opts.sendQueueBytes ||
+      out.hasWaiters
+    );
+  }
+
   send(message: Uint8Array): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     const o = this.opts;
@@ -176,7 +185,7 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
       return Promise.reject(tooLargeError(message.length, o.maxMessageBytes));
     }
     const out = this.out;
-    if (out.size < o.sendQueueDepth && !out.hasWaiters) {
+    if (out.size < o.sendQueueDepth && out.bytes < o.sendQueueBytes && !out.hasWaiters) {
       out.push(message);
       this.counters.messagesOut++;
       if (out.size >= o.burst.flushAt && !this.writing && !this.flushedEarly) {
@@ -242,7 +251,11 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
         } else {
           this.drop(status, n);
         }
-        if (out.hasWaiters) this.counters.messagesOut += out.admit(this.opts.sendQueueDepth);
+        if (out.hasWaiters)
+          this.counters.messagesOut += out.admit(
+            this.opts.sendQueueDepth,
+            this.opts.sendQueueBytes,
+          );
       }
     } finally {
       this.writing = false;

@@ -56,6 +56,15 @@ export interface TransportOptions {
    */
   readonly sendQueueDepth?: number;
   /**
+   * Bytes of logical messages the send queue holds (a server's: per peer)
+   * before `send` waits or fails (see `whenFull`), so one connection cannot
+   * hold more than this across all its calls however small its messages. A
+   * message larger than the bound passes alone. Clients and servers;
+   * publishers are bounded by `sendQueueDepth` only.
+   * @default 8388608 (8 MiB)
+   */
+  readonly sendQueueBytes?: number;
+  /**
    * What `send`/`publish` does when the send queue is full: `'wait'` until
    * there is room, or `'error'` (reject with `QUEUE_FULL`).
    * @default 'wait'
@@ -148,6 +157,7 @@ export interface ResolvedBurst {
 /** Every option resolved to a concrete value. */
 export interface ResolvedOptions {
   readonly sendQueueDepth: number;
+  readonly sendQueueBytes: number;
   readonly whenFull: 'wait' | 'error';
   readonly sendHighWaterMark: number;
   readonly receiveHighWaterMark: number;
@@ -166,6 +176,7 @@ export interface ResolvedOptions {
 /** The defaults, in one place (the README table is generated from the same numbers). */
 export const DEFAULTS: ResolvedOptions = Object.freeze({
   sendQueueDepth: 4096,
+  sendQueueBytes: 8 * 1024 * 1024,
   whenFull: 'wait',
   sendHighWaterMark: 100,
   receiveHighWaterMark: 100,
@@ -246,6 +257,7 @@ export function resolveOptions(options: TransportOptions = {}): ResolvedOptions 
   );
   return {
     sendQueueDepth: int('sendQueueDepth', options.sendQueueDepth, DEFAULTS.sendQueueDepth, 1),
+    sendQueueBytes: int('sendQueueBytes', options.sendQueueBytes, DEFAULTS.sendQueueBytes, 1),
     whenFull,
     sendHighWaterMark: int(
       'sendHighWaterMark',

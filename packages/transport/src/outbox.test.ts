@@ -33,6 +33,25 @@ describe('Outbox', () => {
     expect(box.hasWaiters).toBe(false);
   });
 
+  it('counts queued bytes through push, shift, admit and clear; admit stops at the byte bound', async () => {
+    const box = new Outbox();
+    box.push(new Uint8Array(10));
+    box.pushTopic(m(1), new Uint8Array(20));
+    expect(box.bytes).toBe(30);
+    box.shift(1);
+    expect(box.bytes).toBe(20);
+    const waits = [box.wait(new Uint8Array(5)), box.wait(new Uint8Array(7))];
+    expect(box.admit(100, 25)).toBe(1); // 20 + 5 reaches the bound: the second waits
+    await waits[0];
+    expect(box.bytes).toBe(25);
+    box.shift(2);
+    expect(box.bytes).toBe(0);
+    expect(box.admit(100, 25)).toBe(1);
+    expect(box.bytes).toBe(7);
+    expect(box.clear()).toBe(1);
+    expect(box.bytes).toBe(0);
+  });
+
   it('clear() bumps the epoch and empties the queue', () => {
     const box = new Outbox();
     box.pushTopic(m(9), m(1));

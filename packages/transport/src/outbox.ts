@@ -28,6 +28,8 @@ export class Outbox {
   topics: Uint8Array[] = [];
   /** Index of the oldest queued message. */
   head = 0;
+  /** Bytes of the queued messages (`items[head..]`), for byte bounds. */
+  bytes = 0;
   /**
    * Bumped by `clear()`. A writer that awaited a send compares it before
    * `shift()`, so messages cleared meanwhile (close, peer gone) are not
@@ -50,23 +52,27 @@ export class Outbox {
   /** Appends one message. */
   push(message: Uint8Array): void {
     this.items.push(message);
+    this.bytes += message.byteLength;
   }
 
   /** Appends one message with its topic. */
   pushTopic(topic: Uint8Array, message: Uint8Array): void {
     this.items.push(message);
     this.topics.push(topic);
+    this.bytes += message.byteLength;
   }
 
   /** Drops the `n` oldest messages (they were accepted by libzmq). */
   shift(n: number): void {
-    this.head += n;
     const items = this.items;
+    for (let i = this.head, end = this.head + n; i < end; i++) this.bytes -= items[i]!.byteLength;
+    this.head += n;
     if (this.head === items.length) {
       // Common case under light load: reuse the arrays instead of slicing.
       items.length = 0;
       this.topics.length = 0;
       this.head = 0;
+      this.bytes = 0;
     } else if (this.head >= COMPACT_AT && this.head * 2 >= items.length) {
       this.items = items.slice(this.head);
       if (this.topics.length > 0) this.topics = this.topics.slice(this.head);
@@ -83,15 +89,16 @@ export class Outbox {
 
   /**
    * Moves waiting callers into the queue while it holds fewer than `depth`
-   * messages, resolving their promises. Returns how many were admitted.
+   * messages and `maxBytes` bytes, resolving their promises. Returns how
+   * many were admitted.
    */
-  admit(depth: number): number {
+  admit(depth: number, maxBytes = Number.POSITIVE_INFINITY): number {
     let admitted = 0;
-    while (this.waitHead < this.waiters.length && this.size < depth) {
+    while (this.waitHead < this.waiters.length && this.size < depth && this.bytes < maxBytes) {
       const w = this.waiters[this.waitHead]!;
       this.waiters[this.waitHead] = undefined as unknown as Waiter;
       this.waitHead++;
-      if (w.topic === undefined) this.items.push(w.message);
+      if (w.topic === undefined) this.push(w.message);
       else this.pushTopic(w.topic, w.message);
       admitted++;
       w.resolve();
@@ -119,6 +126,7 @@ export class Outbox {
     this.items = [];
     this.topics = [];
     this.head = 0;
+    this.bytes = 0;
     return n;
   }
 }

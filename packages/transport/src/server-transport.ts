@@ -65,6 +65,8 @@ export interface ServerTransportStats extends TransportStats {
 export interface ZmqServerTransport extends ServerTransport {
   /** Counters, including peers and handshake failures. */
   stats(): ServerTransportStats;
+  /** True when a send to `peer` now would wait (`sendQueueDepth` or `sendQueueBytes` reached). */
+  isFull(peer: PeerId): boolean;
   /**
    * Replaces the allow-list of client public keys (Z85). Affects new
    * handshakes only. Throws `TypeError` when the server has no allow-list.
@@ -234,7 +236,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     const p = this.peers.get(peer);
     if (p === undefined) return Promise.reject(unreachable(peer));
     const out = p.out;
-    if (out.size < o.sendQueueDepth && !out.hasWaiters) {
+    if (out.size < o.sendQueueDepth && out.bytes < o.sendQueueBytes && !out.hasWaiters) {
       out.push(message);
       this.totalQueued++;
       this.counters.messagesOut++;
@@ -253,6 +255,17 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     }
     if (o.whenFull === 'error') return Promise.reject(queueFullError(o.sendQueueDepth));
     return out.wait(message);
+  }
+
+  isFull(peer: PeerId): boolean {
+    const p = this.peers.get(peer);
+    if (p === undefined) return false;
+    const out = p.out;
+    return (
+      out.size >= this.opts.sendQueueDepth ||
+      out.bytes >= this.opts.sendQueueBytes ||
+      out.hasWaiters
+    );
   }
 
   private enqueueReady(p: Peer): void {
@@ -410,7 +423,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
     this.counters.zmqOut++;
     if (n > 1) this.counters.bursts++;
     if (out.hasWaiters) {
-      const admitted = out.admit(this.opts.sendQueueDepth);
+      const admitted = out.admit(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
       this.totalQueued += admitted;
       this.counters.messagesOut += admitted;
     }

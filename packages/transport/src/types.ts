@@ -121,6 +121,12 @@ export interface ClientTransport extends TransportBase, AsyncIterable<Uint8Array
    */
   send(message: Uint8Array): Promise<void>;
   /**
+   * True when a `send` now would wait for room (the queue is at its message
+   * or byte bound). A producer that does not await every send checks it and
+   * awaits the send when it is true. Optional: without it callers assume room.
+   */
+  isFull?(): boolean;
+  /**
    * Resolves when the connection is up, or rejects with `TIMEOUT` after
    * `timeoutMs` (default: wait forever), `CLOSED`, or `HANDSHAKE` when the
    * server refused this client's key (no retry will follow).
@@ -153,6 +159,13 @@ export interface ServerTransport extends TransportBase, AsyncIterable<Inbound> {
    * `UNREACHABLE` (never a silent drop).
    */
   send(peer: PeerId, message: Uint8Array): Promise<void>;
+  /**
+   * True when a `send` to `peer` now would wait for room (its queue is at its
+   * message or byte bound). A producer that does not await every send checks
+   * it and awaits the send when it is true, so what it queues stays bounded.
+   * Optional: without it callers assume there is room.
+   */
+  isFull?(peer: PeerId): boolean;
   /** As {@link ClientTransport.drainBuffered}, with the sender of each message. */
   drainBuffered?(sink: (peer: PeerId, message: Uint8Array) => void): void;
 }

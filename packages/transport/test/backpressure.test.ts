@@ -165,3 +165,45 @@ describe('server peers', () => {
     });
   });
 });
+
+describe('server send queue byte bound (sendQueueBytes)', () => {
+  it('a peer that stops reading stalls the server at the byte bound; isFull tells; nothing is lost', async () => {
+    const SIZE = 8192;
+    const BOUND = 64 * 1024;
+    const TOTAL = 5_000;
+    const server = resources.add(
+      createServerTransport({ sendQueueBytes: BOUND, sendHighWaterMark: 10 }),
+    );
+    const endpoint = await server.listen(bindAddress('tcp'));
+    const client = resources.add(createClientTransport(endpoint, { receiveHighWaterMark: 10 }));
+    await client.ready({ timeoutMs: 10_000 });
+    await client.send(new Uint8Array([1]));
+    const inbound = server[Symbol.asyncIterator]();
+    const { peer } = (await inbound.next()).value as { peer: string };
+    expect(server.isFull(peer)).toBe(false);
+
+    let sent = 0;
+    let maxDepth = 0;
+    const producer = (async () => {
+      for (; sent < TOTAL; sent++) {
+        await server.send(peer, numbered(sent, SIZE));
+        maxDepth = Math.max(maxDepth, server.stats().queueDepth);
+      }
+    })();
+    const stalledAt = await waitForStall(() => sent, 'the server producer to stall');
+    expect(stalledAt).toBeLessThan(TOTAL);
+    // Within the byte bound (plus the one message that crosses it), far below sendQueueDepth.
+    expect(maxDepth).toBeLessThanOrEqual(BOUND / SIZE + 1);
+    expect(server.isFull(peer)).toBe(true);
+
+    let received = 0;
+    for await (const message of client) {
+      const problem = checkNumbered(message, received, SIZE);
+      if (problem !== '') throw new Error(problem);
+      if (++received === TOTAL) break;
+    }
+    await within(producer, 30_000, 'producer finishes');
+    expect(received).toBe(TOTAL);
+    expect(server.isFull(peer)).toBe(false);
+  });
+});

@@ -3,7 +3,7 @@
  * dispatches envelopes to the shared handlers, the client correlates replies
  * by call id. Transports (zeromq, node:net) only move encoded envelopes.
  */
-import { type BenchMessage, codec, type StreamRequest } from '../../payload.js';
+import { codec, type EchoMessage, type StreamRequest } from '../../payload.js';
 import type { BenchHandlers, OnMessage, UploadCall, UploadSink } from '../../types.js';
 import { type Envelope, Kind } from './envelope.js';
 
@@ -33,7 +33,7 @@ export class RawRpcServer {
     switch (kind) {
       case Kind.unary:
         // Replies ignore backpressure: the client bounds what is in flight.
-        peer.send(codec.pack([Kind.reply, id, this.handlers.echo(body as BenchMessage)]));
+        peer.send(codec.pack([Kind.reply, id, this.handlers.echo(body as EchoMessage)]));
         return;
       case Kind.streamOpen:
         this.stream(peer, id, (body as StreamRequest).count).catch(this.onError);
@@ -88,7 +88,7 @@ export class RawRpcClient {
   constructor(private readonly send: SendEnvelope) {}
 
   /** One unary call. */
-  unary(request: BenchMessage): Promise<unknown> {
+  unary(request: EchoMessage): Promise<unknown> {
     return this.open((id) => this.send(codec.pack([Kind.unary, id, request])));
   }
 

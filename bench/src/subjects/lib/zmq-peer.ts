@@ -165,6 +165,7 @@ export function createZmqSubject(options: ZmqSubjectOptions): Subject {
     workloads: {
       'unary-latency': rpc,
       'unary-throughput': rpc,
+      'unary-1mib': rpc,
       's2c-stream': rpc,
       'c2s-stream': rpc,
       'stream-memory': rpc,

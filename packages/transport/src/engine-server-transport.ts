@@ -94,8 +94,7 @@ export class EngineChoosingServer implements ZmqServerTransport {
   }
 
   isFull(peer: PeerId): boolean {
-    const inner = this.inner as { isFull?(peer: PeerId): boolean } | undefined;
-    return inner?.isFull?.(peer) ?? false;
+    return this.inner?.isFull(peer) ?? false;
   }
 
   on<K extends keyof TransportEvents>(event: K, listener: TransportListener<K>): () => void {

@@ -161,6 +161,15 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
     });
   }
 
+  isFull(): boolean {
+    const out = this.out;
+    return (
+      out.size >= this.opts.sendQueueDepth ||
+      out.bytes >= this.opts.sendQueueBytes ||
+      out.hasWaiters
+    );
+  }
+
   send(message: Uint8Array): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     const o = this.opts;
@@ -168,7 +177,7 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
       return Promise.reject(tooLargeError(message.length, o.maxMessageBytes));
     }
     const out = this.out;
-    if (out.size < o.sendQueueDepth && !out.hasWaiters) {
+    if (out.size < o.sendQueueDepth && out.bytes < o.sendQueueBytes && !out.hasWaiters) {
       out.push(message);
       this.counters.messagesOut++;
       if (out.size >= o.burst.flushAt && !this.flushedEarly && !this.blocked) {
@@ -211,7 +220,8 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
       out.shift(n);
       this.counters.zmqOut++;
       if (n > 1) this.counters.bursts++;
-      if (out.hasWaiters) this.counters.messagesOut += out.admit(this.opts.sendQueueDepth);
+      if (out.hasWaiters)
+        this.counters.messagesOut += out.admit(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
     }
     if (out.size === 0 && this.drainWaiters.length > 0) {
       const waiters = this.drainWaiters;

@@ -200,6 +200,17 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     this.notifyDrained();
   }
 
+  isFull(peer: PeerId): boolean {
+    const p = this.peers.get(peer);
+    if (p === undefined) return false;
+    const out = p.out;
+    return (
+      out.size >= this.opts.sendQueueDepth ||
+      out.bytes >= this.opts.sendQueueBytes ||
+      out.hasWaiters
+    );
+  }
+
   send(peer: PeerId, message: Uint8Array): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     const o = this.opts;
@@ -209,7 +220,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     const p = this.peers.get(peer);
     if (p === undefined) return Promise.reject(unreachable(peer));
     const out = p.out;
-    if (out.size < o.sendQueueDepth && !out.hasWaiters) {
+    if (out.size < o.sendQueueDepth && out.bytes < o.sendQueueBytes && !out.hasWaiters) {
       out.push(message);
       this.totalQueued++;
       this.counters.messagesOut++;
@@ -283,7 +294,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     this.counters.zmqOut++;
     if (n > 1) this.counters.bursts++;
     if (out.hasWaiters) {
-      const admitted = out.admit(this.opts.sendQueueDepth);
+      const admitted = out.admit(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
       this.totalQueued += admitted;
       this.counters.messagesOut += admitted;
     }

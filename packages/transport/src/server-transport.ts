@@ -32,6 +32,7 @@ import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
 import { chooseEngine, type TransportEngine } from './zmtp-options.js';
+import { zmtpCurveServer } from './zmtp-security.js';
 import { createZmtpServerTransport } from './zmtp-server-transport.js';
 
 /** Options of {@link createServerTransport}. */
@@ -619,6 +620,12 @@ export function createServerTransport(options: ServerTransportOptions = {}): Zmq
   const create = (engine: TransportEngine): ZmqServerTransport =>
     engine === 'zmtp' ? createZmtpServerTransport(options) : new ZmqServer(options);
   if (options.engine !== undefined) return create(chooseEngine(options.engine));
+  // Checked now, as an explicit engine would: the transport itself is made at listen().
+  resolveOptions(options);
+  zmtpCurveServer(options.curve, options.allowedClientKeys, {
+    curve: 'curve',
+    allowed: 'allowedClientKeys',
+  });
   // The engine follows the first endpoint: inproc:// exists only in libzmq.
   return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create);
 }

@@ -23,7 +23,12 @@ import { ReceiveQueue } from './receive-queue.js';
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
-import { isPermanentRefusal, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import {
+  describeZmtpFailure,
+  isPermanentRefusal,
+  zmtpEndpointError,
+  zmtpSocketOptions,
+} from './zmtp-options.js';
 import { zmtpCurveClient } from './zmtp-security.js';
 
 /** A received ZeroMQ message: a checked burst frame, or a large message's body. */

@@ -81,3 +81,47 @@ function addressInUse(): TransportErrorCode {
 export function isPermanentRefusal(error: ZmtpError): boolean {
   return error.code === 'UNAUTHORIZED' || error.code === 'PEER_ERROR';
 }
+
+/**
+ * A zmtp handshake failure in the words and codes the libzmq engine uses
+ * (`400` for a key the allow-list refused, `ERR_ZMTP_CRYPTOGRAPHIC` for a
+ * wrong server key, `ERR_ZMTP_MECHANISM_MISMATCH`), so `handshakeFailed`
+ * reads the same whatever the engine.
+ */
+export function describeZmtpFailure(error: ZmtpError): { reason: string; code?: string } {
+  const detail = error.message;
+  switch (error.code) {
+    case 'UNAUTHORIZED':
+      return {
+        reason: `authentication refused (status 400): the client key is not on the server's allow-list`,
+        code: '400',
+      };
+    case 'PEER_ERROR':
+      return /\b400\b/.test(detail)
+        ? {
+            reason: `authentication refused (status 400): the client key is not on the server's allow-list`,
+            code: '400',
+          }
+        : {
+            reason: `protocol error: the peer refused the handshake (${detail})`,
+            code: 'PEER_ERROR',
+          };
+    case 'HANDSHAKE':
+      return {
+        reason: `protocol error during the handshake (ERR_ZMTP_CRYPTOGRAPHIC): the client used the wrong server public key [${detail}]`,
+        code: 'ERR_ZMTP_CRYPTOGRAPHIC',
+      };
+    case 'MECHANISM':
+      return {
+        reason: `protocol error during the handshake (ERR_ZMTP_MECHANISM_MISMATCH): one side uses CURVE and the other does not [${detail}]`,
+        code: 'ERR_ZMTP_MECHANISM_MISMATCH',
+      };
+    case 'TIMEOUT':
+      return { reason: `handshake timed out [${detail}]`, code: 'TIMEOUT' };
+    default:
+      return {
+        reason: `protocol error: the peer dropped the connection during the security handshake (wrong server public key, or the server refused this client) [${detail}]`,
+        code: error.code,
+      };
+  }
+}

@@ -19,7 +19,7 @@ import type {
 } from './publisher-transport.js';
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { RESOLVED, TransportCore } from './transport-core.js';
-import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -106,7 +106,7 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
     );
     socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) => {
       this.handshakeFailures++;
-      this.emitter.emit('handshakeFailed', { endpoint, reason: error.message, code: error.code });
+      this.emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) });
     });
     socket.on('drain', () => {
       this.blocked = false;

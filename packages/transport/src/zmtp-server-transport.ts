@@ -27,7 +27,7 @@ import type {
 import { closedError, queueFullError, tooLargeError } from './socket-options.js';
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
-import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { type ZmtpCurveServer, zmtpCurveServer } from './zmtp-security.js';
 
 interface Peer {
@@ -109,7 +109,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     socket.on('disconnect', (info) => this.onPeerDisconnect(info));
     socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) => {
       this.handshakeFailures++;
-      this.emitter.emit('handshakeFailed', { endpoint, reason: error.message, code: error.code });
+      this.emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) });
     });
     socket.on('drain', () => {
       const blocked = this.blocked;

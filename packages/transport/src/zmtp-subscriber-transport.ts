@@ -14,7 +14,7 @@ import { closedError } from './socket-options.js';
 import type { SubscriberTransportOptions } from './subscriber-transport.js';
 import { DONE, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
-import { zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { zmtpCurveClient } from './zmtp-security.js';
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -65,7 +65,7 @@ class ZmtpSubscriber extends TransportCore implements SubscriberTransport {
       }),
     );
     socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) =>
-      this.emitter.emit('handshakeFailed', { endpoint, reason: error.message, code: error.code }),
+      this.emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) }),
     );
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
   }

@@ -2,8 +2,6 @@
  * The client side of request/response: one DEALER connected to one endpoint.
  */
 
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { Dealer } from 'zeromq';
 import { type ClientCurveOptions, checkCurveKey } from './curve.js';
 import { TransportError } from './errors.js';
@@ -15,6 +13,7 @@ import {
   TAG_LARGE,
   writeBurst,
 } from './framing.js';
+import { checkHostResolves } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import {
@@ -28,6 +27,8 @@ import {
 } from './socket-options.js';
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
+import { createZmtpClientTransport } from './zmtp-client-transport.js';
+import { chooseEngine } from './zmtp-options.js';
 
 /** Options of {@link createClientTransport}. */
 export interface ClientTransportOptions extends TransportOptions {
@@ -140,19 +141,11 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
    * listeners (`disconnected`, reason `unresolved`) with the host named.
    */
   private checkHost(endpoint: string): void {
-    const host = tcpHostName(endpoint);
-    if (host === undefined) return;
-    lookup(host).then(
-      () => {},
-      (cause: unknown) => {
-        if (this.closedFlag || this.connectedFlag) return;
-        const code = (cause as { code?: string }).code ?? 'lookup failed';
-        this.failReady(
-          new TransportError('UNREACHABLE', `host ${host} does not resolve (${code})`, { cause }),
-        );
-        this.emitter.emit('disconnected', { endpoint, reason: 'unresolved' });
-      },
-    );
+    checkHostResolves(endpoint, (error) => {
+      if (this.closedFlag || this.connectedFlag) return;
+      this.failReady(error);
+      this.emitter.emit('disconnected', { endpoint, reason: 'unresolved' });
+    });
   }
 
   private failReady(error: TransportError): void {
@@ -420,18 +413,8 @@ export function createClientTransport(
   endpoint: string,
   options: ClientTransportOptions = {},
 ): ClientTransport {
+  if (chooseEngine(options.engine, endpoint) === 'zmtp') {
+    return createZmtpClientTransport(endpoint, options);
+  }
   return new ZmqClientTransport(endpoint, options);
-}
-
-/** The host of a `tcp://host:port` endpoint when it is a name (not an IP literal, not `*`). */
-function tcpHostName(endpoint: string): string | undefined {
-  if (!endpoint.startsWith('tcp://')) return undefined;
-  const rest = endpoint.slice('tcp://'.length);
-  const colon = rest.lastIndexOf(':');
-  let host = colon >= 0 ? rest.slice(0, colon) : rest;
-  // `tcp://source;host:port` connects from a source address.
-  const semi = host.lastIndexOf(';');
-  if (semi >= 0) host = host.slice(semi + 1);
-  if (host === '' || host === '*' || host.startsWith('[') || isIP(host) !== 0) return undefined;
-  return host;
 }

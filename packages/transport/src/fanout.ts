@@ -156,3 +156,44 @@ export class SubscriptionTable {
     this.waiters = still;
   }
 }
+
+/**
+ * The messages of `items[start, end)` whose topic frame some subscription
+ * matches, with their topics, or `undefined` when all match (nothing to
+ * copy: the common case). Messages no subscription matches reach nobody
+ * (ZeroMQ discards them): publishers count and leave them out, so that the
+ * runs around them join into bursts. `matches` is asked once per run of one
+ * frame object.
+ */
+export function matchedOnly(
+  items: readonly Uint8Array[],
+  topics: readonly Uint8Array[],
+  start: number,
+  end: number,
+  matches: (topic: Uint8Array) => boolean,
+): { items: Uint8Array[]; topics: Uint8Array[] } | undefined {
+  let k = start;
+  let last: Uint8Array | undefined;
+  for (; k < end; k++) {
+    const t = topics[k]!;
+    if (t !== last) {
+      if (!matches(t)) break;
+      last = t;
+    }
+  }
+  if (k === end) return undefined;
+  const kept = { items: items.slice(start, k), topics: topics.slice(start, k) };
+  let lastMatched = false;
+  for (; k < end; k++) {
+    const t = topics[k]!;
+    if (t !== last) {
+      lastMatched = matches(t);
+      last = t;
+    }
+    if (lastMatched) {
+      kept.items.push(items[k]!);
+      kept.topics.push(t);
+    }
+  }
+  return kept;
+}

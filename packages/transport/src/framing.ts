@@ -225,3 +225,34 @@ export class BurstCursor {
     return off + 4;
   }
 }
+
+/**
+ * The burst `frame` (well formed) without its entries above `max`, and how
+ * many were left out; `frame` is `null` when none is left. Copies: this is
+ * the rare case of a publisher with a larger limit than this subscriber.
+ */
+export function withoutOversize(
+  frame: Buffer,
+  max: number,
+): { frame: Buffer | null; dropped: number } {
+  const kept: Buffer[] = [];
+  let bytes = 1;
+  let dropped = 0;
+  let off = 1;
+  while (off < frame.length) {
+    const next = off + 4 + readU32(frame, off);
+    if (next - off - 4 > max) {
+      dropped++;
+    } else {
+      kept.push(frame.subarray(off, next));
+      bytes += next - off;
+    }
+    off = next;
+  }
+  if (kept.length === 0) return { frame: null, dropped };
+  const out = Buffer.allocUnsafe(bytes);
+  out[0] = TAG_BURST;
+  let at = 1;
+  for (const entry of kept) at += entry.copy(out, at);
+  return { frame: out, dropped };
+}

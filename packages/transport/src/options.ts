@@ -41,6 +41,15 @@ export interface BurstOptions {
 /** Options every ZeroMQ transport takes. */
 export interface TransportOptions {
   /**
+   * What carries the messages: `'zmtp'` speaks ZeroMQ's wire protocol (ZMTP
+   * 3.1) in the Node process itself over node:net (`@xsmb/zmtp`: no native
+   * threads, raw-TCP latency); `'libzmq'` uses zeromq.js. Both interoperate
+   * with any ZeroMQ peer. `inproc://` always uses libzmq. When omitted, the
+   * `XSMB_ENGINE` environment variable decides, else `'libzmq'`.
+   * @default 'libzmq'
+   */
+  readonly engine?: 'zmtp' | 'libzmq';
+  /**
    * Logical messages the application-level send queue holds before `send`
    * waits or fails (see `whenFull`). On a server the bound applies per peer.
    * @default 4096

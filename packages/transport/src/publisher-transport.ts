@@ -8,6 +8,7 @@ import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
 import { checkAllowedKeys, curveClientSocketOptions, setUpCurveServer } from './curve-socket.js';
 import {
   type FanoutResult,
+  matchedOnly,
   type SlowSubscriberPolicy,
   SubscriptionTable,
   sendToSubscribers,
@@ -28,6 +29,8 @@ import {
 import { observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { PublisherTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
+import { chooseEngine } from './zmtp-options.js';
+import { createZmtpPublisherTransport } from './zmtp-publisher-transport.js';
 
 /** Options of {@link createPublisherTransport}. `sendTimeoutMs` does not apply (XPUB never waits). */
 export interface PublisherTransportOptions extends TransportOptions {
@@ -294,37 +297,8 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
    * The messages of `[start, end)` whose topic some subscription matches, or
    * `undefined` when that is all of them (the common case: no copy).
    */
-  private matchedOnly(
-    items: readonly Uint8Array[],
-    topics: readonly Uint8Array[],
-    start: number,
-    end: number,
-  ): { items: Uint8Array[]; topics: Uint8Array[] } | undefined {
-    let k = start;
-    let last: Uint8Array | undefined;
-    for (; k < end; k++) {
-      const t = topics[k]!;
-      if (t !== last) {
-        if (!this.matches(t)) break;
-        last = t;
-      }
-    }
-    if (k === end) return undefined;
-    const kept = { items: items.slice(start, k), topics: topics.slice(start, k) };
-    let lastMatched = false;
-    for (; k < end; k++) {
-      const t = topics[k]!;
-      if (t !== last) {
-        lastMatched = this.matches(t);
-        last = t;
-      }
-      if (lastMatched) {
-        kept.items.push(items[k]!);
-        kept.topics.push(t);
-      }
-    }
-    return kept;
-  }
+
+  private readonly matchesTopic = (topic: Uint8Array): boolean => this.matches(topic);
 
   /** Whether some subscription seen so far matches `topic` (cached per frame object). */
   private matches(topic: Uint8Array): boolean {
@@ -365,7 +339,7 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
         // Messages no subscription matches reach nobody (ZeroMQ would discard
         // them): count them and leave them out, so that the runs around them
         // join (a subscriber of one key of an interleaved feed gets bursts).
-        const matched = this.matchedOnly(items, topics, start, end);
+        const matched = matchedOnly(items, topics, start, end, this.matchesTopic);
         if (matched !== undefined) {
           this.unmatched += end - start - matched.items.length;
           ({ items, topics } = matched);
@@ -457,5 +431,6 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
 export function createPublisherTransport(
   options: PublisherTransportOptions = {},
 ): ZmqPublisherTransport {
+  if (chooseEngine(options.engine) === 'zmtp') return createZmtpPublisherTransport(options);
   return new ZmqPublisher(options);
 }

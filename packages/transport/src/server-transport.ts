@@ -6,6 +6,7 @@
 import { Router } from 'zeromq';
 import type { ServerCurveOptions } from './curve.js';
 import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
+import { EngineChoosingServer } from './engine-server-transport.js';
 import { TransportError } from './errors.js';
 import {
   BurstCursor,
@@ -30,6 +31,9 @@ import {
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
+import { chooseEngine, type TransportEngine } from './zmtp-options.js';
+import { zmtpCurveServer } from './zmtp-security.js';
+import { createZmtpServerTransport } from './zmtp-server-transport.js';
 
 /** Options of {@link createServerTransport}. */
 export interface ServerTransportOptions extends TransportOptions {
@@ -617,5 +621,15 @@ function unreachable(peer: PeerId): TransportError {
  * `listen()` on several endpoints. Peer ids are routing ids as latin1 strings.
  */
 export function createServerTransport(options: ServerTransportOptions = {}): ZmqServerTransport {
-  return new ZmqServer(options);
+  const create = (engine: TransportEngine): ZmqServerTransport =>
+    engine === 'zmtp' ? createZmtpServerTransport(options) : new ZmqServer(options);
+  if (options.engine !== undefined) return create(chooseEngine(options.engine));
+  // Checked now, as an explicit engine would: the transport itself is made at listen().
+  resolveOptions(options);
+  zmtpCurveServer(options.curve, options.allowedClientKeys, {
+    curve: 'curve',
+    allowed: 'allowedClientKeys',
+  });
+  // The engine follows the first endpoint: inproc:// exists only in libzmq.
+  return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create);
 }

@@ -5,7 +5,14 @@
 import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
-import { BurstCursor, checkBurst, checkFrames, readU32, TAG_BURST, TAG_LARGE } from './framing.js';
+import {
+  BurstCursor,
+  checkBurst,
+  checkFrames,
+  TAG_BURST,
+  TAG_LARGE,
+  withoutOversize,
+} from './framing.js';
 import {
   DEFAULTS,
   FRAMING_SLACK_BYTES,
@@ -21,6 +28,8 @@ import {
 } from './socket-options.js';
 import { DONE, observe, TransportCore } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
+import { chooseEngine } from './zmtp-options.js';
+import { createZmtpSubscriberTransport } from './zmtp-subscriber-transport.js';
 
 /**
  * Options of {@link createSubscriberTransport}. The sending options
@@ -44,34 +53,6 @@ export interface SubscriberTransportOptions extends TransportOptions {
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-/**
- * The burst `frame` (well formed) without its entries above `max`, and how
- * many were left out; `frame` is `null` when none is left. Copies: this is
- * the rare case of a publisher with a larger limit than this subscriber.
- */
-function withoutOversize(frame: Buffer, max: number): { frame: Buffer | null; dropped: number } {
-  const kept: Buffer[] = [];
-  let bytes = 1;
-  let dropped = 0;
-  let off = 1;
-  while (off < frame.length) {
-    const next = off + 4 + readU32(frame, off);
-    if (next - off - 4 > max) {
-      dropped++;
-    } else {
-      kept.push(frame.subarray(off, next));
-      bytes += next - off;
-    }
-    off = next;
-  }
-  if (kept.length === 0) return { frame: null, dropped };
-  const out = Buffer.allocUnsafe(bytes);
-  out[0] = TAG_BURST;
-  let at = 1;
-  for (const entry of kept) at += entry.copy(out, at);
-  return { frame: out, dropped };
 }
 
 /** SUB-based {@link SubscriberTransport}. */
@@ -220,5 +201,8 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
 export function createSubscriberTransport(
   options: SubscriberTransportOptions = {},
 ): SubscriberTransport {
+  if (chooseEngine(options.engine, options.endpoints?.[0]) === 'zmtp') {
+    return createZmtpSubscriberTransport(options);
+  }
   return new ZmqSubscriber(options);
 }

@@ -104,6 +104,8 @@ describe('CURVE and the allow-list', () => {
     const allowed = generateKeyPair();
     const server = resources.add(
       createServerTransport({
+        // The ZAP authenticator exists only on the libzmq engine.
+        engine: 'libzmq',
         curve: serverKeys,
         allowedClientKeys: [allowed.publicKey],
         // A handshake whose ZAP request went to the handler as it closed is
@@ -131,8 +133,9 @@ describe('CURVE and the allow-list', () => {
 
   it('the shared authenticator stops reading with its last server', async () => {
     const serverKeys = generateKeyPair();
-    const a = createServerTransport({ curve: serverKeys, allowedClientKeys: [] });
-    const b = createServerTransport({ curve: serverKeys });
+    // The ZAP authenticator is libzmq's; the zmtp engine checks keys in its handshake.
+    const a = createServerTransport({ engine: 'libzmq', curve: serverKeys, allowedClientKeys: [] });
+    const b = createServerTransport({ engine: 'libzmq', curve: serverKeys });
     const auth = ZapAuthenticator.current();
     await waitFor(() => auth?.active === true, 'the authenticator to serve');
     await a.close();
@@ -142,7 +145,7 @@ describe('CURVE and the allow-list', () => {
     // which lets the process exit.
     expect(auth!.active).toBe(false);
     expect(ZapAuthenticator.current()).toBe(auth);
-    const c = resources.add(createServerTransport({ curve: serverKeys }));
+    const c = resources.add(createServerTransport({ engine: 'libzmq', curve: serverKeys }));
     expect(c.closed).toBe(false);
     await waitFor(() => auth!.active, 'the authenticator to serve again');
   });

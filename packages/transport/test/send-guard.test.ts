@@ -53,7 +53,7 @@ function failSends(
 
 describe('send guard', () => {
   it('client: a timed-out send whose retry goes through at once is a wake-up rescue', async () => {
-    const server = resources.add(createServerTransport());
+    const server = resources.add(createServerTransport({ engine: 'libzmq' }));
     const endpoint = await server.listen(bindAddress('inproc'));
     const client = resources.add(createClientTransport(endpoint));
     const probe = failSends(client, [{ code: 'EAGAIN', afterMs: 25 }]);
@@ -66,7 +66,7 @@ describe('send guard', () => {
   });
 
   it('client: timeouts followed by a send that had to wait are retried without counting a rescue', async () => {
-    const server = resources.add(createServerTransport());
+    const server = resources.add(createServerTransport({ engine: 'libzmq' }));
     const endpoint = await server.listen(bindAddress('inproc'));
     const client = resources.add(createClientTransport(endpoint));
     const probe = failSends(
@@ -85,7 +85,7 @@ describe('send guard', () => {
   });
 
   async function serverWithPeer() {
-    const server = resources.add(createServerTransport());
+    const server = resources.add(createServerTransport({ engine: 'libzmq' }));
     const endpoint = await server.listen(bindAddress('inproc'));
     const client = resources.add(createClientTransport(endpoint));
     await client.send(Buffer.from('hello'));

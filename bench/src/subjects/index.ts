@@ -10,8 +10,7 @@ import type { Subject } from '../types.js';
 
 /** Subject loaders by name, in column order (xSMB subjects are shown first). */
 export const SUBJECTS: Readonly<Record<string, () => Promise<Subject>>> = {
-  // INTEGRATOR: enable once @xsmb/transport has `engine: 'zmtp'` (see engineOptions in xsmb.ts).
-  // 'xsmb-zmtp': async () => (await import('./xsmb.js')).xsmbSubject('zmtp'),
+  'xsmb-zmtp': async () => (await import('./xsmb.js')).xsmbSubject('zmtp'),
   'xsmb-libzmq': async () => (await import('./xsmb.js')).xsmbSubject('libzmq'),
   'grpc-js': async () => (await import('./grpc-js.js')).subject,
   'http-undici': async () => (await import('./http-undici.js')).subject,

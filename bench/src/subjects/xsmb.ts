@@ -24,15 +24,9 @@ const Bench = defineService('bench.Bench', {
 /** A transport engine of @xsmb/transport. */
 export type XsmbEngine = 'zmtp' | 'libzmq';
 
-/**
- * The transport options carrying the engine.
- *
- * INTEGRATOR: `engine` is not in @xsmb/transport's option types on this
- * branch, hence the cast; once it is, drop `as object` here, and
- * enable `xsmb-zmtp` in `subjects/index.ts`.
- */
-function engineOptions(engine: XsmbEngine) {
-  return { engine } as object;
+/** The transport options carrying the engine (each column names its own). */
+function engineOptions(engine: XsmbEngine): { readonly engine: XsmbEngine } {
+  return { engine };
 }
 
 function rpcImpl(engine: XsmbEngine) {

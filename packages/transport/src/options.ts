@@ -44,9 +44,12 @@ export interface TransportOptions {
    * What carries the messages: `'zmtp'` speaks ZeroMQ's wire protocol (ZMTP
    * 3.1) in the Node process itself over node:net (`@xsmb/zmtp`: no native
    * threads, raw-TCP latency); `'libzmq'` uses zeromq.js. Both interoperate
-   * with any ZeroMQ peer. `inproc://` always uses libzmq. When omitted, the
-   * `XSMB_ENGINE` environment variable decides, else `'libzmq'`.
-   * @default 'libzmq'
+   * with any ZeroMQ peer. `inproc://` exists only in libzmq: a client or
+   * subscriber whose endpoint is inproc, and a server whose first `listen`
+   * is inproc, use libzmq by themselves; a publisher on inproc needs
+   * `engine: 'libzmq'`. When omitted, the `XSMB_ENGINE` environment variable
+   * decides (`zmtp` or `libzmq`), else `'zmtp'`.
+   * @default 'zmtp'
    */
   readonly engine?: 'zmtp' | 'libzmq';
   /**

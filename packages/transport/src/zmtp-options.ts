@@ -14,7 +14,7 @@ export type TransportEngine = 'zmtp' | 'libzmq';
 /**
  * Picks the engine for an endpoint. `inproc://` exists only inside libzmq.
  * Without an explicit choice the `XSMB_ENGINE` environment variable decides
- * (so a whole test suite can run on either engine), then `libzmq`.
+ * (so a whole test suite can run on either engine), then `zmtp`.
  */
 export function chooseEngine(
   requested: TransportEngine | undefined,
@@ -27,8 +27,7 @@ export function chooseEngine(
     }
     return requested;
   }
-  const env = process.env.XSMB_ENGINE;
-  return env === 'zmtp' ? 'zmtp' : 'libzmq';
+  return process.env.XSMB_ENGINE === 'libzmq' ? 'libzmq' : 'zmtp';
 }
 
 /** The zmtp socket options equivalent to the transport's libzmq settings. */

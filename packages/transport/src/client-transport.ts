@@ -16,6 +16,7 @@ import {
 import { checkHostResolves } from './host-check.js';
 import { type ResolvedOptions, resolveOptions, type TransportOptions } from './options.js';
 import { Outbox } from './outbox.js';
+import { ReadyGate } from './ready-gate.js';
 import {
   closedError,
   commonSocketOptions,
@@ -24,6 +25,7 @@ import {
   errnoCode,
   queueFullError,
   tooLargeError,
+  waitAtMost,
 } from './socket-options.js';
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
@@ -45,6 +47,7 @@ const CLOSED = 'closed';
 /** DEALER-based {@link ClientTransport}. */
 class ZmqClientTransport extends TransportCore implements ClientTransport {
   readonly endpoint: string;
+  private readonly gate: ReadyGate;
   private readonly socket: Dealer;
   private readonly opts: ResolvedOptions;
   private readonly out = new Outbox();
@@ -52,7 +55,6 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
   private writing = false;
   private scheduled = false;
   private connectedFlag = false;
-  private readyWaiters: Array<{ resolve(): void; reject(e: TransportError): void }> = [];
   private drainWaiters: Array<() => void> = [];
   private closePromise: Promise<void> | undefined;
   // Receive state: the burst being handed out entry by entry.
@@ -111,6 +113,7 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
       throw endpointError(endpoint, cause);
     }
     this.endpoint = endpoint;
+    this.gate = new ReadyGate(endpoint);
     this.checkHost(endpoint);
     // inproc has no ZMTP handshake, so the Observer never reports one: the
     // pipe is usable as soon as connect() returns.
@@ -129,9 +132,7 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     if (this.closedFlag) return;
     const was = this.connectedFlag;
     this.connectedFlag = true;
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w.resolve();
+    this.gate.open();
     if (!was) this.emitter.emit('connected', { endpoint: this.endpoint, peer: address });
   }
 
@@ -149,49 +150,17 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
   }
 
   private failReady(error: TransportError): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w.reject(error);
+    this.gate.fail(error);
   }
 
   ready(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     if (this.connectedFlag) return RESOLVED;
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = {
-        resolve: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          resolve();
-        },
-        reject: (e: TransportError) => {
-          if (timer !== undefined) clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.readyWaiters.push(waiter);
-      const { timeoutMs } = options;
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
-          reject(
-            new TransportError(
-              'TIMEOUT',
-              `not connected to ${this.endpoint} within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-      }
-    });
+    return this.gate.wait(options.timeoutMs);
   }
 
   isFull(): boolean {
-    const out = this.out;
-    return (
-      out.size >= this.opts.sendQueueDepth ||
-      out.bytes >= this.opts.sendQueueBytes ||
-      out.hasWaiters
-    );
+    return this.out.isFull(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
   }
 
   send(message: Uint8Array): Promise<void> {
@@ -335,14 +304,7 @@ class ZmqClientTransport extends TransportCore implements ClientTransport {
     this.failReady(closedError());
     if (this.out.size > 0 || this.out.hasWaiters) {
       if (!this.writing && !this.scheduled) void this.write();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drained(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(this.drained(), this.opts.closeTimeoutMs);
     }
     const rejected = this.out.rejectWaiters(closedError());
     const left = this.out.clear();

@@ -49,6 +49,11 @@ export class Outbox {
     return this.waitHead < this.waiters.length;
   }
 
+  /** True when a `send` now would wait: `depth` messages or `maxBytes` bytes queued, or callers waiting. */
+  isFull(depth: number, maxBytes: number): boolean {
+    return this.size >= depth || this.bytes >= maxBytes || this.hasWaiters;
+  }
+
   /** Appends one message. */
   push(message: Uint8Array): void {
     this.items.push(message);

@@ -25,6 +25,7 @@ import {
   normalizeBindEndpoint,
   queueFullError,
   tooLargeError,
+  waitAtMost,
 } from './socket-options.js';
 import { observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { PublisherTransport, TransportStats } from './types.js';
@@ -402,14 +403,10 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
     this.subs.fail(closedError());
     if (this.out.size > 0 || this.out.hasWaiters) {
       if (!this.writing && !this.scheduled) void this.write();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
+      await waitAtMost(
         new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+        this.opts.closeTimeoutMs,
+      );
     }
     this.out.rejectWaiters(closedError());
     this.drop('transport closed before the message was sent', this.out.clear());

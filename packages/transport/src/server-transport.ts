@@ -27,6 +27,7 @@ import {
   normalizeBindEndpoint,
   queueFullError,
   tooLargeError,
+  waitAtMost,
 } from './socket-options.js';
 import { DONE, observe, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId, ServerTransport, TransportStats } from './types.js';
@@ -265,12 +266,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
   isFull(peer: PeerId): boolean {
     const p = this.peers.get(peer);
     if (p === undefined) return false;
-    const out = p.out;
-    return (
-      out.size >= this.opts.sendQueueDepth ||
-      out.bytes >= this.opts.sendQueueBytes ||
-      out.hasWaiters
-    );
+    return p.out.isFull(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
   }
 
   private enqueueReady(p: Peer): void {
@@ -530,14 +526,7 @@ class ZmqServer extends TransportCore implements ZmqServerTransport {
 
   private async shutdown(): Promise<void> {
     if (this.totalQueued > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drained(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(this.drained(), this.opts.closeTimeoutMs);
     }
     for (const peer of this.peers.values()) {
       peer.out.rejectWaiters(closedError());

@@ -93,6 +93,18 @@ export function delay(ms: number): Promise<void> {
   });
 }
 
+/** Waits for `promise`, but no longer than `ms` milliseconds (close's bounded flush). */
+export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Reads the real endpoint after a bind (port 0 or `*` become the chosen port). */
 export function boundEndpoint(requested: string, lastEndpoint: string | null): string {
   return lastEndpoint ?? requested;

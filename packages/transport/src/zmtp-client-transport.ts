@@ -20,8 +20,9 @@ import {
 import { checkHostResolves } from './host-check.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
+import { ReadyGate } from './ready-gate.js';
 import { ReceiveQueue } from './receive-queue.js';
-import { closedError, queueFullError, tooLargeError } from './socket-options.js';
+import { closedError, queueFullError, tooLargeError, waitAtMost } from './socket-options.js';
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { ClientTransport } from './types.js';
 import {
@@ -44,6 +45,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** DEALER-based {@link ClientTransport} on `@xsmb/zmtp`. */
 class ZmtpClientTransport extends TransportCore implements ClientTransport {
   readonly endpoint: string;
+  private readonly gate: ReadyGate;
   private readonly socket: DealerSocket;
   private readonly opts: ResolvedOptions;
   private readonly out = new Outbox();
@@ -55,7 +57,6 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
   /** The engine refused a send (peer full): wait for its `drain`. */
   private blocked = false;
   private connectedFlag = false;
-  private readyWaiters: Array<{ resolve(): void; reject(e: TransportError): void }> = [];
   private drainWaiters: Array<() => void> = [];
   private closePromise: Promise<void> | undefined;
   private readonly ended = { closed: false };
@@ -71,6 +72,7 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
     this.opts = resolveOptions(options);
     const o = this.opts;
     this.endpoint = endpoint;
+    this.gate = new ReadyGate(endpoint);
     this.socket = createDealer({
       ...zmtpSocketOptions(o),
       ...(mechanism === undefined ? {} : { mechanism }),
@@ -128,56 +130,22 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
     if (this.closedFlag) return;
     const was = this.connectedFlag;
     this.connectedFlag = true;
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w.resolve();
+    this.gate.open();
     if (!was) this.emitter.emit('connected', { endpoint: this.endpoint, peer: address });
   }
 
   private failReady(error: TransportError): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) w.reject(error);
+    this.gate.fail(error);
   }
 
   ready(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     if (this.connectedFlag) return RESOLVED;
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = {
-        resolve: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          resolve();
-        },
-        reject: (e: TransportError) => {
-          if (timer !== undefined) clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.readyWaiters.push(waiter);
-      const { timeoutMs } = options;
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
-          reject(
-            new TransportError(
-              'TIMEOUT',
-              `not connected to ${this.endpoint} within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-      }
-    });
+    return this.gate.wait(options.timeoutMs);
   }
 
   isFull(): boolean {
-    const out = this.out;
-    return (
-      out.size >= this.opts.sendQueueDepth ||
-      out.bytes >= this.opts.sendQueueBytes ||
-      out.hasWaiters
-    );
+    return this.out.isFull(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
   }
 
   send(message: Uint8Array): Promise<void> {
@@ -294,14 +262,7 @@ class ZmtpClientTransport extends TransportCore implements ClientTransport {
     this.failReady(closedError());
     if (this.out.size > 0 || this.out.hasWaiters) {
       this.write();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drained(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(this.drained(), this.opts.closeTimeoutMs);
     }
     this.out.rejectWaiters(closedError());
     this.drop('transport closed before the message was sent', this.out.clear());

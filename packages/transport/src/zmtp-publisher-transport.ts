@@ -17,7 +17,7 @@ import type {
   PublisherTransportStats,
   ZmqPublisherTransport,
 } from './publisher-transport.js';
-import { closedError, queueFullError, tooLargeError } from './socket-options.js';
+import { closedError, queueFullError, tooLargeError, waitAtMost } from './socket-options.js';
 import { RESOLVED, TransportCore } from './transport-core.js';
 import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { type ZmtpCurveServer, zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
@@ -305,14 +305,10 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
     this.subs.fail(closedError());
     if (this.out.size > 0 || this.out.hasWaiters) {
       this.write();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
+      await waitAtMost(
         new Promise<void>((resolve) => this.drainWaiters.push(resolve)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+        this.opts.closeTimeoutMs,
+      );
     }
     this.out.rejectWaiters(closedError());
     this.batch = null;

@@ -24,7 +24,7 @@ import type {
   ServerTransportStats,
   ZmqServerTransport,
 } from './server-transport.js';
-import { closedError, queueFullError, tooLargeError } from './socket-options.js';
+import { closedError, queueFullError, tooLargeError, waitAtMost } from './socket-options.js';
 import { DONE, RESOLVED, TransportCore } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
 import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
@@ -203,12 +203,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
   isFull(peer: PeerId): boolean {
     const p = this.peers.get(peer);
     if (p === undefined) return false;
-    const out = p.out;
-    return (
-      out.size >= this.opts.sendQueueDepth ||
-      out.bytes >= this.opts.sendQueueBytes ||
-      out.hasWaiters
-    );
+    return p.out.isFull(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
   }
 
   send(peer: PeerId, message: Uint8Array): Promise<void> {
@@ -372,14 +367,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
   private async shutdown(): Promise<void> {
     if (this.totalQueued > 0) {
       this.write();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.drained(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, this.opts.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(this.drained(), this.opts.closeTimeoutMs);
     }
     for (const peer of this.peers.values()) {
       peer.out.rejectWaiters(closedError());

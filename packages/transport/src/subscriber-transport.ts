@@ -5,28 +5,15 @@
 import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
-import {
-  BurstCursor,
-  checkBurst,
-  checkFrames,
-  TAG_BURST,
-  TAG_LARGE,
-  withoutOversize,
-} from './framing.js';
-import {
-  DEFAULTS,
-  FRAMING_SLACK_BYTES,
-  type ResolvedOptions,
-  resolveOptions,
-  type TransportOptions,
-} from './options.js';
+import { FRAMING_SLACK_BYTES, resolveOptions, type TransportOptions } from './options.js';
 import {
   closedError,
   commonSocketOptions,
   connectEndpoint,
   endpointError,
 } from './socket-options.js';
-import { DONE, observe, TransportCore } from './transport-core.js';
+import { SubscriberCore } from './subscriber-core.js';
+import { DONE, observe } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 import { chooseEngine } from './zmtp-options.js';
 import { createZmtpSubscriberTransport } from './zmtp-subscriber-transport.js';
@@ -56,19 +43,12 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** SUB-based {@link SubscriberTransport}. */
-class ZmqSubscriber extends TransportCore implements SubscriberTransport {
+class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
   private readonly socket: Subscriber;
-  private readonly opts: ResolvedOptions;
-  private readonly burst = new BurstCursor();
-  private frameTopic: Buffer = Buffer.alloc(0);
-  /** libzmq's frame limit (ZMQ_MAXMSGSIZE) on this socket, minus the framing slack. */
-  private readonly frameLimit: number;
 
   constructor(options: SubscriberTransportOptions) {
-    super();
-    this.opts = resolveOptions(options);
-    const o = this.opts;
-    this.frameLimit = Math.max(o.maxMessageBytes, DEFAULTS.maxMessageBytes);
+    const o = resolveOptions(options);
+    super(o.maxMessageBytes);
     this.socket = new Subscriber({
       ...commonSocketOptions(o),
       // libzmq treats a frame above ZMQ_MAXMSGSIZE as a protocol error and
@@ -133,27 +113,7 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
     return this.iterate(this.burst, this.socket, this.takeEntry, this.receive);
   }
 
-  drainBuffered(
-    sink: (topic: Uint8Array, burst: Uint8Array, start: number, end: number) => boolean,
-  ): void {
-    const topic = this.frameTopic;
-    const cursor = this.burst;
-    let frame = cursor.frame;
-    while (frame !== null && !this.closedFlag) {
-      this.counters.messagesIn++;
-      const start = cursor.skip();
-      if (!sink(topic, frame, start, cursor.end)) return;
-      frame = cursor.frame;
-    }
-  }
-
-  private readonly takeEntry = (): Delivery => {
-    this.counters.messagesIn++;
-    return { topic: this.frameTopic, message: this.burst.take() };
-  };
-
   private readonly receive = async (): Promise<IteratorResult<Delivery>> => {
-    const max = this.opts.maxMessageBytes;
     for (;;) {
       let frames: Buffer[];
       try {
@@ -161,35 +121,8 @@ class ZmqSubscriber extends TransportCore implements SubscriberTransport {
       } catch {
         return DONE;
       }
-      this.counters.zmqIn++;
-      const reason = checkFrames(frames, 1, max);
-      let head = frames[1]!;
-      if (reason !== undefined) {
-        if (
-          frames.length === 2 &&
-          head.length > 0 &&
-          head[0] === TAG_BURST &&
-          checkBurst(head, this.frameLimit) === undefined
-        ) {
-          // Well formed, with messages above this subscriber's limit (from a
-          // publisher with a larger one): drop those, deliver the others.
-          const kept = withoutOversize(head, max);
-          this.drop('burst entry above maxMessageBytes', kept.dropped);
-          if (kept.frame === null) continue;
-          head = kept.frame;
-        } else {
-          this.drop(reason, 1);
-          continue;
-        }
-      }
-      const topic = frames[0]!;
-      if (head[0] === TAG_LARGE) {
-        this.counters.messagesIn++;
-        return { done: false, value: { topic, message: frames[2]! } };
-      }
-      this.burst.load(head);
-      this.frameTopic = topic;
-      return { done: false, value: this.takeEntry() };
+      const head = this.accept(frames);
+      if (head !== null) return { done: false, value: this.first(frames[0]!, head, frames[2]) };
     }
   };
 }

@@ -65,8 +65,28 @@ interface SubscriberWaiter {
 export class SubscriptionTable {
   private readonly counts = new Map<string, number>();
   private waiters: SubscriberWaiter[] = [];
-  /** Bumped whenever the set of prefixes changes, so callers can cache matches. */
+  /** Bumped whenever the set of prefixes changes, so cached matches can be checked. */
   version = 0;
+  /**
+   * Whether a topic frame matched, per frame object (callers such as
+   * @xsmb/pubsub reuse one frame per stream): the table's version when it
+   * matched, its bitwise complement when it did not.
+   */
+  private readonly matchCache = new WeakMap<Uint8Array, number>();
+
+  /** {@link matchesCached} as a function to pass around (e.g. to `matchedOnly`). */
+  readonly matcher = (topic: Uint8Array): boolean => this.matchesCached(topic);
+
+  /** {@link matchesAny}, remembered per frame object until the prefixes change. */
+  matchesCached(topic: Uint8Array): boolean {
+    const version = this.version;
+    const cached = this.matchCache.get(topic);
+    if (cached === version) return true;
+    if (cached === ~version) return false;
+    const matched = this.matchesAny(topic);
+    this.matchCache.set(topic, matched ? version : ~version);
+    return matched;
+  }
 
   /** The counts per prefix. */
   get map(): ReadonlyMap<string, number> {

@@ -123,7 +123,6 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
    * such as @xsmb/pubsub reuse one frame per stream): the subscription
    * table's version when it matched, its bitwise complement when it did not.
    */
-  private readonly matchCache = new WeakMap<Uint8Array, number>();
   private writing = false;
   private scheduled = false;
   private drainWaiters: Array<() => void> = [];
@@ -294,24 +293,6 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
     return out.wait(message, topic);
   }
 
-  /**
-   * The messages of `[start, end)` whose topic some subscription matches, or
-   * `undefined` when that is all of them (the common case: no copy).
-   */
-
-  private readonly matchesTopic = (topic: Uint8Array): boolean => this.matches(topic);
-
-  /** Whether some subscription seen so far matches `topic` (cached per frame object). */
-  private matches(topic: Uint8Array): boolean {
-    const version = this.subs.version;
-    const cached = this.matchCache.get(topic);
-    if (cached === version) return true;
-    if (cached === ~version) return false;
-    const matched = this.subs.matchesAny(topic);
-    this.matchCache.set(topic, matched ? version : ~version);
-    return matched;
-  }
-
   private async write(): Promise<void> {
     if (this.writing) return;
     this.writing = true;
@@ -340,7 +321,7 @@ class ZmqPublisher extends TransportCore implements ZmqPublisherTransport {
         // Messages no subscription matches reach nobody (ZeroMQ would discard
         // them): count them and leave them out, so that the runs around them
         // join (a subscriber of one key of an interleaved feed gets bursts).
-        const matched = matchedOnly(items, topics, start, end, this.matchesTopic);
+        const matched = matchedOnly(items, topics, start, end, this.subs.matcher);
         if (matched !== undefined) {
           this.unmatched += end - start - matched.items.length;
           ({ items, topics } = matched);

@@ -49,7 +49,6 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
   private readonly out = new Outbox();
   private readonly subs = new SubscriptionTable();
   private readonly plan = { count: 0, bytes: 0 };
-  private readonly matchCache = new WeakMap<Uint8Array, number>();
   private unmatched = 0;
   private handshakeFailures = 0;
   private scheduled = false;
@@ -209,18 +208,6 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
     return out.wait(message, topic);
   }
 
-  private readonly matchesTopic = (topic: Uint8Array): boolean => this.matches(topic);
-
-  private matches(topic: Uint8Array): boolean {
-    const version = this.subs.version;
-    const cached = this.matchCache.get(topic);
-    if (cached === version) return true;
-    if (cached === ~version) return false;
-    const matched = this.subs.matchesAny(topic);
-    this.matchCache.set(topic, matched ? version : ~version);
-    return matched;
-  }
-
   /**
    * Sends what is queued, oldest first, in bursts cut from runs of
    * consecutive messages on one topic frame (so subscribers of several
@@ -238,7 +225,7 @@ class ZmtpPublisher extends TransportCore implements ZmqPublisherTransport {
         if (out.size === 0) break;
         const start = out.head;
         const end = out.items.length;
-        const matched = matchedOnly(out.items, out.topics, start, end, this.matchesTopic);
+        const matched = matchedOnly(out.items, out.topics, start, end, this.subs.matcher);
         if (matched === undefined) {
           b = { items: out.items, topics: out.topics, i: start, to: end, count: end - start };
         } else {

@@ -33,6 +33,38 @@ export interface CurveServer {
   readonly hasAllowList: boolean;
 }
 
+/**
+ * The allow-list of a CURVE server socket, whatever enforces it (libzmq's
+ * ZAP handler or the zmtp engine's handshake).
+ */
+export interface AllowList {
+  /** Whether an allow-list was given (only then may it be replaced). */
+  readonly hasAllowList: boolean;
+  /** Clients refused by the allow-list so far. */
+  denied(): number;
+  /** Replaces the allow-list for handshakes from now on. */
+  setAllowedKeys(keys: readonly string[]): void;
+}
+
+/** The {@link AllowList} of a libzmq CURVE server (its ZAP registration). */
+export function zapAllowList(server: CurveServer): AllowList {
+  const zap = server.zap;
+  return {
+    hasAllowList: zap !== undefined && server.hasAllowList,
+    denied: () => zap?.stats().denied ?? 0,
+    setAllowedKeys: (keys) => zap?.setAllowedKeys(keys),
+  };
+}
+
+/**
+ * `setAllowedClientKeys` of a server or publisher: validates `keys` and
+ * replaces the list; `TypeError` when the socket was made without one.
+ */
+export function replaceAllowedKeys(list: AllowList, keys: Iterable<string>, what: string): void {
+  if (!list.hasAllowList) throw new TypeError(`this ${what} was created without allowedClientKeys`);
+  list.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
+}
+
 /** Validates an allow-list of Z85 client keys; `name` labels errors (`name[i]`). */
 export function checkAllowedKeys(name: string, keys: Iterable<string>): string[] {
   return [...keys].map((k, i) => checkCurveKey(`${name}[${i}]`, k));

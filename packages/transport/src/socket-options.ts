@@ -141,3 +141,20 @@ export function normalizeBindEndpoint(endpoint: string): string {
   checkTcpPort(endpoint, 'bind');
   return endpoint.startsWith('tcp://') ? endpoint.replace(/:0$/, ':*') : endpoint;
 }
+
+/**
+ * Binds a zeromq.js socket with `bindSync` (an async bind blocks the socket
+ * with EBUSY for loops that may already run) and returns the real endpoint;
+ * failures become `TransportError`s naming `endpoint`.
+ */
+export function bindLibzmq(
+  socket: { bindSync(address: string): void; readonly lastEndpoint: string | null },
+  endpoint: string,
+): string {
+  try {
+    socket.bindSync(normalizeBindEndpoint(endpoint));
+  } catch (cause) {
+    throw endpointError(endpoint, cause);
+  }
+  return boundEndpoint(endpoint, socket.lastEndpoint);
+}

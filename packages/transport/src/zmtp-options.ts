@@ -71,6 +71,24 @@ export function zmtpEndpointError(endpoint: string, cause: unknown): TransportEr
   return new TransportError(mapped, `cannot use endpoint ${endpoint}: ${detail}`, { cause });
 }
 
+/**
+ * Binds a zmtp socket and returns the real endpoint; `inproc://` (libzmq's
+ * only) and bind failures become `TransportError`s naming `endpoint`.
+ */
+export async function bindZmtp(
+  socket: { bind(endpoint: string): Promise<string> },
+  endpoint: string,
+): Promise<string> {
+  if (endpoint.startsWith('inproc://')) {
+    throw new TransportError('INVALID_ENDPOINT', `inproc:// needs engine: 'libzmq' (${endpoint})`);
+  }
+  try {
+    return await socket.bind(endpoint);
+  } catch (cause) {
+    throw zmtpEndpointError(endpoint, cause);
+  }
+}
+
 /** The code for EADDRINUSE (its own code where the transport has one). */
 function addressInUse(): TransportErrorCode {
   return 'ADDRESS_IN_USE' as TransportErrorCode;

@@ -9,18 +9,12 @@
 import { curveClient, curveServer, type MechanismFactory, z85Encode } from '@xsmb/zmtp';
 import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
 import { checkCurveKey } from './curve.js';
-import { checkAllowedKeys } from './curve-socket.js';
+import { type AllowList, checkAllowedKeys } from './curve-socket.js';
 
 /** A CURVE server's mechanism with its mutable allow-list and counter. */
-export interface ZmtpCurveServer {
+export interface ZmtpCurveServer extends AllowList {
   /** The mechanism to give the socket; undefined without `curve` (NULL). */
   readonly mechanism: MechanismFactory | undefined;
-  /** Whether an allow-list was given (only then may it be replaced). */
-  readonly hasAllowList: boolean;
-  /** Clients refused by the allow-list so far. */
-  denied(): number;
-  /** Replaces the allow-list for handshakes from now on. */
-  setAllowedKeys(keys: readonly string[]): void;
 }
 
 /**

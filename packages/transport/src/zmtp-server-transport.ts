@@ -1,66 +1,40 @@
 /**
  * The server side of request/response on the zmtp engine: one `@xsmb/zmtp`
  * ROUTER (mandatory: nothing is dropped silently) bound to one or more
- * endpoints, with a bounded send queue per peer. The engine reports peers
- * joining and leaving directly, so no ROUTER_NOTIFY messages are needed.
+ * endpoints. What both engines share is in {@link ServerCore}; here are the
+ * socket calls. The engine reports peers joining and leaving directly, so no
+ * ROUTER_NOTIFY messages are needed, and a full peer waits for its `drain`.
  */
 
 import { createRouter, type PeerInfo, type RouterSocket, type ZmtpError } from '@xsmb/zmtp';
-import { checkAllowedKeys } from './curve-socket.js';
-import { TransportError } from './errors.js';
-import {
-  BurstCursor,
-  checkFrames,
-  LARGE_TAG_FRAME,
-  planBurst,
-  TAG_LARGE,
-  writeBurst,
-} from './framing.js';
-import { type ResolvedOptions, resolveOptions } from './options.js';
+import { resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ReceiveQueue } from './receive-queue.js';
-import type {
-  ServerTransportOptions,
-  ServerTransportStats,
-  ZmqServerTransport,
-} from './server-transport.js';
-import { closedError, queueFullError, tooLargeError, waitAtMost } from './socket-options.js';
-import { DONE, RESOLVED, TransportCore } from './transport-core.js';
+import { ServerCore, type ServerPeer } from './server-core.js';
+import type { ServerTransportOptions, ZmqServerTransport } from './server-transport.js';
+import { DONE } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
-import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
-import { type ZmtpCurveServer, zmtpCurveServer } from './zmtp-security.js';
+import { bindZmtp, describeZmtpFailure, zmtpSocketOptions } from './zmtp-options.js';
+import { zmtpCurveServer } from './zmtp-security.js';
 
-interface Peer {
-  readonly id: PeerId;
-  /** The routing id the engine gave this peer. */
-  readonly rid: Buffer;
-  readonly out: Outbox;
+interface Peer extends ServerPeer {
   /** Waiting in the writer's list. */
   queued: boolean;
 }
 
-/** A received ZeroMQ message with its sender. */
-type Received =
-  | { readonly peer: PeerId; readonly burst: Buffer }
-  | { readonly peer: PeerId; readonly large: Uint8Array };
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** A received, accepted ZeroMQ message with its sender. */
+interface Received {
+  readonly peer: PeerId;
+  readonly head: Buffer;
+  readonly large: Uint8Array | undefined;
 }
 
-function unreachable(peer: PeerId): TransportError {
-  return new TransportError('UNREACHABLE', `peer ${JSON.stringify(peer)} is not connected`);
-}
+const GONE_REASON = 'peer disconnected before the message was sent';
 
 /** ROUTER-based server transport on `@xsmb/zmtp`. */
-class ZmtpServer extends TransportCore implements ZmqServerTransport {
+class ZmtpServer extends ServerCore<Peer> {
   private readonly socket: RouterSocket;
-  private readonly security: ZmtpCurveServer;
-  private readonly opts: ResolvedOptions;
-  private readonly bound: string[] = [];
-  private readonly peers = new Map<PeerId, Peer>();
+  protected readonly socketState = { closed: false };
   /** The engine hands the same routing-id Buffer for every message of a peer. */
   private readonly byRid = new Map<Buffer, Peer>();
   /** Peers with queued messages, in the order they became ready. */
@@ -69,15 +43,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
   private blocked: Peer[] = [];
   private scheduled = false;
   private flushedEarly = false;
-  private readonly plan = { count: 0, bytes: 0 };
-  private totalQueued = 0;
-  private handshakeFailures = 0;
-  private drainWaiters: Array<() => void> = [];
-  private closePromise: Promise<void> | undefined;
   private readonly inbox: ReceiveQueue<Received>;
-  private readonly burst = new BurstCursor();
-  private framePeer: PeerId = '';
-  private readonly ended = { closed: false };
   private readonly runWriter = (): void => {
     this.scheduled = false;
     this.flushedEarly = false;
@@ -85,26 +51,25 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
   };
 
   constructor(options: ServerTransportOptions) {
-    super();
-    this.security = zmtpCurveServer(options.curve, options.allowedClientKeys, {
+    const security = zmtpCurveServer(options.curve, options.allowedClientKeys, {
       curve: 'curve',
       allowed: 'allowedClientKeys',
     });
-    const mechanism = this.security.mechanism;
-    this.opts = resolveOptions(options);
-    const o = this.opts;
-    this.socket = createRouter({
+    const o = resolveOptions(options);
+    super(o, security);
+    const mechanism = security.mechanism;
+    const socket = createRouter({
       ...zmtpSocketOptions(o),
       ...(mechanism === undefined ? {} : { mechanism }),
       mandatory: true,
       onMessage: (rid, frames) => this.onMessage(rid, frames),
     });
+    this.socket = socket;
     this.inbox = new ReceiveQueue<Received>(
       o.receiveHighWaterMark,
-      () => this.socket.pause(),
-      () => this.socket.resume(),
+      () => socket.pause(),
+      () => socket.resume(),
     );
-    const socket = this.socket;
     socket.on('connect', (info) => this.onPeerConnect(info));
     socket.on('disconnect', (info) => this.onPeerDisconnect(info));
     socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) => {
@@ -122,59 +87,15 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     });
   }
 
-  get endpoints(): readonly string[] {
-    return this.bound;
-  }
-
-  protected queueDepth(): number {
-    return this.totalQueued;
-  }
-
-  override stats(): ServerTransportStats {
-    return {
-      ...this.counters,
-      queueDepth: this.totalQueued,
-      peers: this.peers.size,
-      handshakeFailures: this.handshakeFailures,
-      authDenied: this.security.denied(),
-    };
-  }
-  setAllowedClientKeys(keys: Iterable<string>): void {
-    if (!this.security.hasAllowList) {
-      throw new TypeError('this server was created without allowedClientKeys');
-    }
-    this.security.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
-  }
-
-  async listen(endpoint: string): Promise<string> {
-    if (this.closedFlag) throw closedError();
-    if (endpoint.startsWith('inproc://')) {
-      throw new TransportError(
-        'INVALID_ENDPOINT',
-        `inproc:// needs engine: 'libzmq' (${endpoint})`,
-      );
-    }
-    let real: string;
-    try {
-      real = await this.socket.bind(endpoint);
-    } catch (cause) {
-      throw zmtpEndpointError(endpoint, cause);
-    }
-    this.bound.push(real);
-    return real;
-  }
-
-  private endpointLabel(): string {
-    return this.bound.length === 1 ? this.bound[0]! : this.bound.join(',');
+  protected bind(endpoint: string): Promise<string> {
+    return bindZmtp(this.socket, endpoint);
   }
 
   private onPeerConnect(info: PeerInfo): void {
     const rid = info.routingId as Buffer;
-    const id = rid.toString('latin1');
-    const peer: Peer = { id, rid, out: new Outbox(), queued: false };
-    this.peers.set(id, peer);
+    const peer: Peer = { id: rid.toString('latin1'), rid, out: new Outbox(), queued: false };
     this.byRid.set(rid, peer);
-    this.emitter.emit('connected', { endpoint: this.endpointLabel(), peer: id });
+    this.addPeer(peer);
   }
 
   private onPeerDisconnect(info: PeerInfo): void {
@@ -182,56 +103,24 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
     const peer = this.byRid.get(rid);
     if (peer === undefined) return;
     this.byRid.delete(rid);
-    this.removePeer(peer, 'peer disconnected before the message was sent');
-    this.emitter.emit('disconnected', {
-      endpoint: this.endpointLabel(),
-      peer: peer.id,
-      reason: 'disconnected',
-    });
+    this.removePeer(peer, GONE_REASON);
+    this.peerGone(peer.id);
   }
 
-  private removePeer(peer: Peer, reason: string): void {
-    if (this.peers.get(peer.id) !== peer) return;
-    this.peers.delete(peer.id);
-    peer.out.rejectWaiters(unreachable(peer.id));
-    const left = peer.out.clear();
-    this.totalQueued -= left;
-    this.drop(reason, left, peer.id);
-    this.notifyDrained();
-  }
-
-  isFull(peer: PeerId): boolean {
-    const p = this.peers.get(peer);
-    if (p === undefined) return false;
-    return p.out.isFull(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
-  }
-
-  send(peer: PeerId, message: Uint8Array): Promise<void> {
-    if (this.closedFlag) return Promise.reject(closedError());
-    const o = this.opts;
-    if (message.length > o.maxMessageBytes) {
-      return Promise.reject(tooLargeError(message.length, o.maxMessageBytes));
+  protected queued(p: Peer): void {
+    if (!p.queued) this.enqueue(p);
+    if (p.out.size >= this.opts.burst.flushAt && !this.flushedEarly) {
+      // Pipelining (BurstOptions.flushAt), once per turn.
+      this.flushedEarly = true;
+      this.write();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.runWriter);
     }
-    const p = this.peers.get(peer);
-    if (p === undefined) return Promise.reject(unreachable(peer));
-    const out = p.out;
-    if (out.size < o.sendQueueDepth && out.bytes < o.sendQueueBytes && !out.hasWaiters) {
-      out.push(message);
-      this.totalQueued++;
-      this.counters.messagesOut++;
-      if (!p.queued) this.enqueue(p);
-      if (out.size >= o.burst.flushAt && !this.flushedEarly) {
-        // Pipelining (BurstOptions.flushAt), once per turn.
-        this.flushedEarly = true;
-        this.write();
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.runWriter);
-      }
-      return RESOLVED;
-    }
-    if (o.whenFull === 'error') return Promise.reject(queueFullError(o.sendQueueDepth));
-    return out.wait(message);
+  }
+
+  protected flush(): void {
+    this.write();
   }
 
   private enqueue(p: Peer): void {
@@ -246,7 +135,7 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
    * for the engine's `drain`.
    */
   private write(): void {
-    while (this.writeList.length > 0 && !this.ended.closed) {
+    while (this.writeList.length > 0 && !this.socketState.closed) {
       const list = this.writeList;
       this.writeList = [];
       for (const p of list) {
@@ -261,22 +150,13 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
   /** Sends one burst to `p`; false when the engine refused it (full or gone). */
   private serve(p: Peer): boolean {
     const out = p.out;
-    planBurst(out.items, out.head, out.items.length, this.opts.burst, this.plan);
-    let frames: Uint8Array[];
-    let n: number;
-    if (this.plan.count === 0) {
-      frames = [LARGE_TAG_FRAME, out.items[out.head]!];
-      n = 1;
-    } else {
-      n = this.plan.count;
-      frames = [writeBurst(out.items, out.head, n, this.plan.bytes)];
-    }
+    const n = this.writer.plan(out.items, out.head, out.items.length);
     let accepted: boolean;
     try {
-      accepted = this.socket.send(p.rid, frames);
+      accepted = this.socket.send(p.rid, this.writer.frames(out.items, out.head));
     } catch {
       // UNREACHABLE: gone before its disconnect event reached us.
-      this.removePeer(p, 'peer disconnected before the message was sent');
+      this.removePeer(p, GONE_REASON);
       return false;
     }
     if (!accepted) {
@@ -284,100 +164,29 @@ class ZmtpServer extends TransportCore implements ZmqServerTransport {
       p.queued = true;
       return false;
     }
-    out.shift(n);
-    this.totalQueued -= n;
-    this.counters.zmqOut++;
-    if (n > 1) this.counters.bursts++;
-    if (out.hasWaiters) {
-      const admitted = out.admit(this.opts.sendQueueDepth, this.opts.sendQueueBytes);
-      this.totalQueued += admitted;
-      this.counters.messagesOut += admitted;
-    }
+    this.sentTo(p, n);
     return true;
   }
 
-  private notifyDrained(): void {
-    if (this.totalQueued > 0 || this.drainWaiters.length === 0) return;
-    for (const p of this.peers.values()) if (p.out.hasWaiters) return;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  private drained(): Promise<void> {
-    let waiting = this.totalQueued > 0;
-    if (!waiting) for (const p of this.peers.values()) if (p.out.hasWaiters) waiting = true;
-    if (!waiting) return RESOLVED;
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-
   private onMessage(rid: Buffer, frames: Uint8Array[]): void {
-    this.counters.zmqIn++;
     const peer = this.byRid.get(rid);
     const id = peer !== undefined ? peer.id : rid.toString('latin1');
-    const reason = checkFrames(frames, 0, this.opts.maxMessageBytes);
-    if (reason !== undefined) {
-      this.drop(reason, 1, id);
-      return;
-    }
-    const head = frames[0]!;
-    this.inbox.push(
-      head[0] === TAG_LARGE ? { peer: id, large: frames[1]! } : { peer: id, burst: asBuffer(head) },
-    );
+    const head = this.decoder.accept(frames, 0, id);
+    if (head !== null) this.inbox.push({ peer: id, head, large: frames[1] });
   }
 
-  private open(item: Received | undefined): IteratorResult<Inbound> {
+  protected readonly receive = (): Promise<IteratorResult<Inbound>> =>
+    this.inbox.next().then(this.open);
+
+  private readonly open = (item: Received | undefined): IteratorResult<Inbound> => {
     if (item === undefined || this.closedFlag) return DONE;
-    if ('large' in item) {
-      this.counters.messagesIn++;
-      return { done: false, value: { peer: item.peer, message: item.large } };
-    }
-    this.burst.load(item.burst);
-    this.framePeer = item.peer;
-    return { done: false, value: this.takeEntry() };
-  }
-
-  private readonly receive = (): Promise<IteratorResult<Inbound>> =>
-    this.inbox.next().then((item) => this.open(item));
-
-  private readonly takeEntry = (): Inbound => {
-    this.counters.messagesIn++;
-    return { peer: this.framePeer, message: this.burst.take() };
+    return { done: false, value: this.firstFrom(item.peer, item.head, item.large) };
   };
 
-  [Symbol.asyncIterator](): AsyncIterator<Inbound> {
-    return this.iterate(this.burst, this.ended, this.takeEntry, this.receive);
-  }
-
-  drainBuffered(sink: (peer: PeerId, message: Uint8Array) => void): void {
-    while (this.burst.frame !== null && !this.closedFlag) {
-      const entry = this.takeEntry();
-      sink(entry.peer, entry.message);
-    }
-  }
-
-  close(): Promise<void> {
-    if (this.closePromise === undefined) {
-      this.closedFlag = true;
-      this.closePromise = this.shutdown();
-    }
-    return this.closePromise;
-  }
-
-  private async shutdown(): Promise<void> {
-    if (this.totalQueued > 0) {
-      this.write();
-      await waitAtMost(this.drained(), this.opts.closeTimeoutMs);
-    }
-    for (const peer of this.peers.values()) {
-      peer.out.rejectWaiters(closedError());
-      const left = peer.out.clear();
-      this.totalQueued -= left;
-      this.drop('transport closed before the message was sent', left, peer.id);
-    }
-    this.ended.closed = true;
+  protected closeSocket(): Promise<void> {
+    this.socketState.closed = true;
     this.inbox.end();
-    await this.socket.close();
+    return this.socket.close();
   }
 }
 

@@ -13,7 +13,7 @@ import {
   endpointError,
 } from './socket-options.js';
 import { SubscriberCore } from './subscriber-core.js';
-import { DONE, observe } from './transport-core.js';
+import { DONE, observe, peerEvents } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 import { chooseEngine } from './zmtp-options.js';
 import { createZmtpSubscriberTransport } from './zmtp-subscriber-transport.js';
@@ -61,20 +61,7 @@ class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
       receiveHighWaterMark: o.receiveHighWaterMark,
       ...curveClientSocketOptions('curve', options.curve),
     });
-    observe(this.socket, {
-      handshake: (address) => this.emitter.emit('connected', { endpoint: address, peer: address }),
-      disconnect: (address) =>
-        this.emitter.emit('disconnected', {
-          endpoint: address,
-          peer: address,
-          reason: 'disconnected',
-        }),
-      handshakeFailed: (address, reason, code) =>
-        this.emitter.emit(
-          'handshakeFailed',
-          code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
-        ),
-    });
+    observe(this.socket, peerEvents(this.emitter));
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
   }
 

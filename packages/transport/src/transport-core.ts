@@ -166,3 +166,26 @@ export function observe(socket: Socket, handlers: ObserverHandlers): Observer {
   }
   return events;
 }
+
+/**
+ * Observer handlers of a pub/sub socket (publisher, subscriber): peers
+ * connect and go by their address, handshake failures are reported (and
+ * counted by `onFailure`).
+ */
+export function peerEvents(
+  emitter: TransportEmitter,
+  onFailure: () => void = () => {},
+): ObserverHandlers {
+  return {
+    handshake: (address) => emitter.emit('connected', { endpoint: address, peer: address }),
+    disconnect: (address) =>
+      emitter.emit('disconnected', { endpoint: address, peer: address, reason: 'disconnected' }),
+    handshakeFailed: (address, reason, code) => {
+      onFailure();
+      emitter.emit(
+        'handshakeFailed',
+        code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
+      );
+    },
+  };
+}

@@ -4,8 +4,10 @@
  * client, server and pub/sub transports on that engine agree.
  */
 
+import type { PeerInfo } from '@xsmb/zmtp';
 import { type SocketOptions, ZmtpError } from '@xsmb/zmtp';
 import { TransportError, type TransportErrorCode } from './errors.js';
+import type { TransportEmitter } from './event-emitter.js';
 import { FRAMING_SLACK_BYTES, type ResolvedOptions } from './options.js';
 
 /** The engine that carries a transport's messages. */
@@ -141,4 +143,37 @@ export function describeZmtpFailure(error: ZmtpError): { reason: string; code?: 
         code: error.code,
       };
   }
+}
+
+/** The peer events of a zmtp socket, as a pub/sub socket reports them. */
+interface PeerEventSource {
+  on(event: 'connect', listener: (peer: PeerInfo) => void): unknown;
+  on(event: 'disconnect', listener: (peer: PeerInfo) => void): unknown;
+  on(event: 'handshakeFailed', listener: (endpoint: string, error: ZmtpError) => void): unknown;
+}
+
+/**
+ * Forwards a zmtp pub/sub socket's peer events (publisher, subscriber):
+ * peers by their address, handshake failures in the libzmq engine's words
+ * (and counted by `onFailure`).
+ */
+export function forwardPeerEvents(
+  socket: PeerEventSource,
+  emitter: TransportEmitter,
+  onFailure: () => void = () => {},
+): void {
+  socket.on('connect', (peer) =>
+    emitter.emit('connected', { endpoint: peer.endpoint, peer: peer.remoteAddress }),
+  );
+  socket.on('disconnect', (peer) =>
+    emitter.emit('disconnected', {
+      endpoint: peer.endpoint,
+      peer: peer.remoteAddress,
+      reason: 'disconnected',
+    }),
+  );
+  socket.on('handshakeFailed', (endpoint, error) => {
+    onFailure();
+    emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) });
+  });
 }

@@ -6,7 +6,7 @@
  * applies, as with libzmq.
  */
 
-import { createSub, type SubSocket, type ZmtpError } from '@xsmb/zmtp';
+import { createSub, type SubSocket } from '@xsmb/zmtp';
 import { FRAMING_SLACK_BYTES, resolveOptions } from './options.js';
 import { ReceiveQueue } from './receive-queue.js';
 import { closedError } from './socket-options.js';
@@ -14,7 +14,7 @@ import { SubscriberCore } from './subscriber-core.js';
 import type { SubscriberTransportOptions } from './subscriber-transport.js';
 import { DONE } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
-import { describeZmtpFailure, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { forwardPeerEvents, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { zmtpCurveClient } from './zmtp-security.js';
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -54,19 +54,7 @@ class ZmtpSubscriber extends SubscriberCore implements SubscriberTransport {
       () => socket.pause(),
       () => socket.resume(),
     );
-    socket.on('connect', (peer) =>
-      this.emitter.emit('connected', { endpoint: peer.endpoint, peer: peer.remoteAddress }),
-    );
-    socket.on('disconnect', (peer) =>
-      this.emitter.emit('disconnected', {
-        endpoint: peer.endpoint,
-        peer: peer.remoteAddress,
-        reason: 'disconnected',
-      }),
-    );
-    socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) =>
-      this.emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) }),
-    );
+    forwardPeerEvents(socket, this.emitter);
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
   }
 

@@ -1,0 +1,142 @@
+/**
+ * The publishing side of pub/sub on the libzmq engine: a zeromq.js XPUB (so
+ * subscriptions are visible), bound for subscribers or connected to a
+ * broker's XSUB side. What both engines share is in {@link PublisherCore};
+ * here are the socket calls.
+ */
+
+import { XPublisher } from 'zeromq';
+import { curveClientSocketOptions, setUpCurveServer, zapAllowList } from './curve-socket.js';
+import { sendToSubscribers } from './fanout.js';
+import { resolveOptions } from './options.js';
+import { checkPublisherOptions, PublisherCore } from './publisher-core.js';
+import type { PublisherTransportOptions, ZmqPublisherTransport } from './publisher-transport.js';
+import {
+  bindLibzmq,
+  commonSocketOptions,
+  connectEndpoint,
+  endpointError,
+} from './socket-options.js';
+import { observe, peerEvents } from './transport-core.js';
+import type { ZapRegistration } from './zap-authenticator.js';
+
+/** XPUB-based publisher transport on zeromq.js. */
+class ZmqPublisher extends PublisherCore {
+  private readonly socket: XPublisher;
+  private readonly zap: ZapRegistration | undefined;
+
+  constructor(options: PublisherTransportOptions) {
+    const o = resolveOptions(options);
+    const checked = checkPublisherOptions(options);
+    const client = curveClientSocketOptions('curveClient', options.curveClient);
+    const security = setUpCurveServer(options.curve, options.allowedClientKeys, {
+      curve: 'curve',
+      allowed: 'allowedClientKeys',
+    });
+    super(o, checked, zapAllowList(security));
+    this.zap = security.zap;
+    try {
+      this.socket = new XPublisher({
+        ...commonSocketOptions(o),
+        sendHighWaterMark: o.sendHighWaterMark,
+        receiveHighWaterMark: o.receiveHighWaterMark,
+        // A full subscriber fails the send at once (EAGAIN) instead of the
+        // silent per-subscriber drop of plain PUB: the writer then drops
+        // (counted) or backs off, per `slowSubscriber`.
+        noDrop: true,
+        sendTimeout: 0,
+        ...security.socketOptions,
+        ...client,
+      });
+    } catch (error) {
+      this.zap?.release();
+      throw error;
+    }
+    // Every subscribe and unsubscribe, also duplicates, so counts are per subscriber.
+    this.socket.verbosity = 'allSubsUnsubs';
+    observe(
+      this.socket,
+      peerEvents(this.emitter, () => this.handshakeFailures++),
+    );
+    void this.readSubscriptions();
+  }
+
+  protected bind(endpoint: string): Promise<string> {
+    return Promise.resolve(bindLibzmq(this.socket, endpoint));
+  }
+
+  protected connectSocket(endpoint: string): void {
+    try {
+      this.socket.connect(connectEndpoint(endpoint));
+    } catch (cause) {
+      throw endpointError(endpoint, cause);
+    }
+  }
+
+  private async readSubscriptions(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        const frame = frames[0];
+        if (frame !== undefined) this.subs.apply(frame);
+      }
+    } catch {
+      // Closed while a receive was pending.
+    }
+  }
+
+  protected write(): void {
+    void this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    const out = this.out;
+    const socket = this.socket;
+    let first = true;
+    try {
+      outer: while (out.size > 0 && !socket.closed) {
+        if (!first && out.size < this.writer.limits.maxMessages) {
+          // Less than a burst queued: let this turn's publishers add to it
+          // (see client-transport.ts).
+          if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(this.runWriter);
+          }
+          break;
+        }
+        first = false;
+        const epoch = out.epoch;
+        const pass = this.startPass();
+        while (pass.i < pass.to) {
+          const frames = this.nextBurst(pass);
+          const n = this.writer.count;
+          const result = await sendToSubscribers(socket, frames, this.policy);
+          if (result === 'closed' || epoch !== out.epoch) break outer;
+          if (result === 'sent') this.burstSent(n);
+          else this.droppedAtHwm(n);
+          pass.i += n;
+        }
+        this.endPass(pass);
+      }
+    } finally {
+      this.writing = false;
+    }
+    this.notifyDrained();
+  }
+
+  protected closeSocket(): Promise<void> {
+    this.socket.linger = this.opts.lingerMs;
+    // Closing the socket ends its Observer (see client-transport.ts).
+    this.socket.close();
+    this.zap?.release();
+    return Promise.resolve();
+  }
+}
+
+/** Creates a publisher transport on the libzmq engine (tcp://, ipc://, inproc://). */
+export function createLibzmqPublisherTransport(
+  options: PublisherTransportOptions,
+): ZmqPublisherTransport {
+  return new ZmqPublisher(options);
+}

@@ -7,39 +7,26 @@
  * `closeSocket`.
  */
 
-import { BurstWriter } from './burst-writer.js';
 import type { TransportError } from './errors.js';
 import { checkHostResolves } from './host-check.js';
 import type { ResolvedOptions } from './options.js';
-import { Outbox } from './outbox.js';
+import { QueueSender } from './queue-sender.js';
 import { ReadyGate } from './ready-gate.js';
 import { ReceiveDecoder } from './receive-decoder.js';
-import { SenderCore } from './sender-core.js';
 import { closedError } from './socket-options.js';
 import { RESOLVED } from './transport-core.js';
 import type { ClientTransport, DisconnectReason } from './types.js';
 
 /** Base class of the client transports (DEALER). */
-export abstract class ClientCore extends SenderCore implements ClientTransport {
+export abstract class ClientCore extends QueueSender implements ClientTransport {
   readonly endpoint: string;
-  protected readonly out = new Outbox();
-  protected readonly writer: BurstWriter;
   protected readonly decoder: ReceiveDecoder;
   private readonly gate: ReadyGate;
   private connectedFlag = false;
-  /** A `setImmediate` write is due. */
-  protected scheduled = false;
-  /** The writer awaits the socket (libzmq); while true nobody else starts one. */
-  protected writing = false;
   /** The socket refused a message (zmtp: peer full): its `drain` restarts the writer. */
   protected blocked = false;
   /** A burst left early (flushAt) in this turn: the rest waits for its end, in full bursts. */
   private flushedEarly = false;
-  protected readonly runWriter = (): void => {
-    this.scheduled = false;
-    this.flushedEarly = false;
-    this.write();
-  };
 
   /**
    * @param endpoint the endpoint connected to.
@@ -49,16 +36,12 @@ export abstract class ClientCore extends SenderCore implements ClientTransport {
     super(opts);
     this.endpoint = endpoint;
     this.gate = new ReadyGate(endpoint);
-    this.writer = new BurstWriter(opts.burst);
     this.decoder = new ReceiveDecoder(
       this.counters,
       (reason, count, peer) => this.drop(reason, count, peer),
       opts.maxMessageBytes,
     );
   }
-
-  /** Hands queued messages to the socket as bursts (the only caller of its send). */
-  protected abstract write(): void;
 
   /** Receives the next logical message from the socket, or the end. */
   protected abstract readonly receive: () => Promise<IteratorResult<Uint8Array>>;
@@ -73,16 +56,8 @@ export abstract class ClientCore extends SenderCore implements ClientTransport {
     return this.connectedFlag;
   }
 
-  protected queueDepth(): number {
-    return this.out.size;
-  }
-
-  protected pending(): boolean {
-    return this.out.size > 0 || this.out.hasWaiters;
-  }
-
-  protected flush(): void {
-    if (!this.writing) this.write();
+  protected override newTurn(): void {
+    this.flushedEarly = false;
   }
 
   /**
@@ -154,21 +129,11 @@ export abstract class ClientCore extends SenderCore implements ClientTransport {
       // per turn: a producer that keeps going fills full bursts.
       this.flushedEarly = true;
       this.write();
-    } else if (!this.writing && !this.scheduled) {
-      // setImmediate, not a microtask: everything queued in this turn of the
-      // event loop (including by consumers of a burst just received) goes out
-      // in one burst, and a lone message still leaves without a timer delay.
-      this.scheduled = true;
-      setImmediate(this.runWriter);
+    } else if (!this.writing) {
+      // Including what consumers of a burst just received send in this turn.
+      this.deferWrite();
     }
     return RESOLVED;
-  }
-
-  /** Leaves the rest of this turn's messages for a `setImmediate` write (see {@link BurstWriter.partial}). */
-  protected deferWrite(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.runWriter);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

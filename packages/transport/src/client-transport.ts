@@ -10,6 +10,7 @@ import { type ClientCurveOptions, checkCurveKey } from './curve.js';
 import { TransportError } from './errors.js';
 import { resolveOptions, type TransportOptions } from './options.js';
 import {
+  closeLibzmq,
   commonSocketOptions,
   connectEndpoint,
   endpointError,
@@ -158,11 +159,7 @@ class ZmqClientTransport extends ClientCore {
   }
 
   protected closeSocket(): Promise<void> {
-    this.socket.linger = this.opts.lingerMs;
-    // Not events.close(): closing an Observer in event-emitter mode makes
-    // zeromq.js's internal receive loop reject (ENOTSOCK) with nobody to catch
-    // it. Closing the socket stops the monitor, which ends the Observer cleanly.
-    this.socket.close();
+    closeLibzmq(this.socket, this.opts.lingerMs);
     return Promise.resolve();
   }
 

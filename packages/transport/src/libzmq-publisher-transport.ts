@@ -13,6 +13,7 @@ import { checkPublisherOptions, PublisherCore } from './publisher-core.js';
 import type { PublisherTransportOptions, ZmqPublisherTransport } from './publisher-transport.js';
 import {
   bindLibzmq,
+  closeLibzmq,
   commonSocketOptions,
   connectEndpoint,
   endpointError,
@@ -99,10 +100,7 @@ class ZmqPublisher extends PublisherCore {
         if (!first && out.size < this.writer.limits.maxMessages) {
           // Less than a burst queued: let this turn's publishers add to it
           // (see client-transport.ts).
-          if (!this.scheduled) {
-            this.scheduled = true;
-            setImmediate(this.runWriter);
-          }
+          this.deferWrite();
           break;
         }
         first = false;
@@ -126,9 +124,7 @@ class ZmqPublisher extends PublisherCore {
   }
 
   protected closeSocket(): Promise<void> {
-    this.socket.linger = this.opts.lingerMs;
-    // Closing the socket ends its Observer (see client-transport.ts).
-    this.socket.close();
+    closeLibzmq(this.socket, this.opts.lingerMs);
     this.zap?.release();
     return Promise.resolve();
   }

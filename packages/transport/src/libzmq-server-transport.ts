@@ -13,7 +13,7 @@ import { resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ServerCore, type ServerPeer } from './server-core.js';
 import type { ServerTransportOptions, ZmqServerTransport } from './server-transport.js';
-import { bindLibzmq, commonSocketOptions, errnoCode } from './socket-options.js';
+import { bindLibzmq, closeLibzmq, commonSocketOptions, errnoCode } from './socket-options.js';
 import { DONE, observe } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
@@ -344,11 +344,7 @@ class ZmqServer extends ServerCore<Peer> {
 
   protected closeSocket(): Promise<void> {
     this.sleeping?.wake();
-    this.socket.linger = this.opts.lingerMs;
-    // Not events.close(): closing an Observer in event-emitter mode makes
-    // zeromq.js's internal receive loop reject (ENOTSOCK) with nobody to catch
-    // it. Closing the socket stops the monitor, which ends the Observer cleanly.
-    this.socket.close();
+    closeLibzmq(this.socket, this.opts.lingerMs);
     this.zap?.release();
     return Promise.resolve();
   }

@@ -7,18 +7,16 @@
  * supplies the socket calls: `write`, `bind`, `connectSocket`, `closeSocket`.
  */
 
-import { BurstWriter } from './burst-writer.js';
 import type { AllowList } from './curve-socket.js';
 import { replaceAllowedKeys } from './curve-socket.js';
 import { matchedOnly, type SlowSubscriberPolicy, SubscriptionTable } from './fanout.js';
 import type { ResolvedOptions } from './options.js';
-import { Outbox } from './outbox.js';
 import type {
   PublisherTransportOptions,
   PublisherTransportStats,
   ZmqPublisherTransport,
 } from './publisher-transport.js';
-import { SenderCore } from './sender-core.js';
+import { QueueSender } from './queue-sender.js';
 import { closedError } from './socket-options.js';
 import { RESOLVED } from './transport-core.js';
 
@@ -68,20 +66,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Base class of the publisher transports (XPUB). */
-export abstract class PublisherCore extends SenderCore implements ZmqPublisherTransport {
-  protected readonly out = new Outbox();
+export abstract class PublisherCore extends QueueSender implements ZmqPublisherTransport {
   protected readonly subs = new SubscriptionTable();
-  protected readonly writer: BurstWriter;
   protected readonly policy: SlowSubscriberPolicy;
   protected handshakeFailures = 0;
-  /** A `setImmediate` write is due. */
-  protected scheduled = false;
-  /** The writer awaits the socket (libzmq); while true nobody else starts one. */
-  protected writing = false;
-  protected readonly runWriter = (): void => {
-    this.scheduled = false;
-    this.write();
-  };
   private readonly curveRole: CurveRole;
   private unmatched = 0;
   private readonly bound: string[] = [];
@@ -98,13 +86,9 @@ export abstract class PublisherCore extends SenderCore implements ZmqPublisherTr
   ) {
     // Bounded by count only: a publisher's queue has no byte bound.
     super(opts, Number.POSITIVE_INFINITY);
-    this.writer = new BurstWriter(opts.burst);
     this.policy = checked.policy;
     this.curveRole = checked.curveRole;
   }
-
-  /** Sends what is queued (the only caller of the socket's send). */
-  protected abstract write(): void;
 
   /** Binds the engine's socket; returns the real endpoint. */
   protected abstract bind(endpoint: string): Promise<string>;
@@ -117,18 +101,6 @@ export abstract class PublisherCore extends SenderCore implements ZmqPublisherTr
 
   get endpoints(): readonly string[] {
     return this.bound;
-  }
-
-  protected queueDepth(): number {
-    return this.out.size;
-  }
-
-  protected pending(): boolean {
-    return this.out.size > 0 || this.out.hasWaiters;
-  }
-
-  protected flush(): void {
-    if (!this.writing) this.write();
   }
 
   override stats(): PublisherTransportStats {
@@ -186,10 +158,7 @@ export abstract class PublisherCore extends SenderCore implements ZmqPublisherTr
     if (!this.hasRoom(out)) return this.overflow(out, message, topic);
     out.pushTopic(topic, message);
     this.counters.messagesOut++;
-    if (!this.writing && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.runWriter);
-    }
+    if (!this.writing) this.deferWrite();
     return RESOLVED;
   }
 

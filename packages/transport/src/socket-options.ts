@@ -158,3 +158,14 @@ export function bindLibzmq(
   }
   return boundEndpoint(endpoint, socket.lastEndpoint);
 }
+
+/**
+ * Closes a zeromq.js socket after setting its linger. Not `events.close()`
+ * first: closing an Observer in event-emitter mode makes zeromq.js's
+ * internal receive loop reject (ENOTSOCK) with nobody to catch it. Closing
+ * the socket stops the monitor, which ends the Observer cleanly.
+ */
+export function closeLibzmq(socket: { linger: number; close(): void }, lingerMs: number): void {
+  socket.linger = lingerMs;
+  socket.close();
+}

@@ -14,6 +14,7 @@ import {
   withoutOversize,
 } from './framing.js';
 import { DEFAULTS } from './options.js';
+import { closedError } from './socket-options.js';
 import { TransportCore } from './transport-core.js';
 import type { Delivery } from './types.js';
 
@@ -89,6 +90,37 @@ export abstract class SubscriberCore extends TransportCore {
       if (!sink(topic, frame, start, cursor.end)) return;
       frame = cursor.frame;
     }
+  }
+
+  /** Connects the engine's socket to `endpoint`. */
+  protected abstract connectSocket(endpoint: string): void;
+
+  /** The engine's socket, for (un)subscribing. */
+  protected abstract readonly socket: {
+    subscribe(prefix: Buffer): void;
+    unsubscribe(prefix: Buffer): void;
+  };
+
+  protected queueDepth(): number {
+    return 0;
+  }
+
+  /** Connects to one more publisher or broker endpoint. */
+  connect(endpoint: string): void {
+    if (this.closedFlag) throw closedError();
+    this.connectSocket(endpoint);
+  }
+
+  /** Subscribes to a topic prefix (bytes). */
+  subscribe(prefix: Uint8Array): void {
+    if (this.closedFlag) throw closedError();
+    this.socket.subscribe(toBuffer(prefix));
+  }
+
+  /** Removes one subscription made with `subscribe`. */
+  unsubscribe(prefix: Uint8Array): void {
+    if (this.closedFlag) throw closedError();
+    this.socket.unsubscribe(toBuffer(prefix));
   }
 
   protected readonly takeEntry = (): Delivery => {

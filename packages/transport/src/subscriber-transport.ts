@@ -6,12 +6,7 @@ import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
 import { FRAMING_SLACK_BYTES, resolveOptions, type TransportOptions } from './options.js';
-import {
-  closedError,
-  commonSocketOptions,
-  connectEndpoint,
-  endpointError,
-} from './socket-options.js';
+import { commonSocketOptions, connectEndpoint, endpointError } from './socket-options.js';
 import { SubscriberCore } from './subscriber-core.js';
 import { DONE, observe, peerEvents } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
@@ -38,13 +33,9 @@ export interface SubscriberTransportOptions extends TransportOptions {
   readonly curve?: ClientCurveOptions;
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
 /** SUB-based {@link SubscriberTransport}. */
 class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
-  private readonly socket: Subscriber;
+  protected readonly socket: Subscriber;
 
   constructor(options: SubscriberTransportOptions) {
     const o = resolveOptions(options);
@@ -65,27 +56,12 @@ class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
   }
 
-  protected queueDepth(): number {
-    return 0;
-  }
-
-  connect(endpoint: string): void {
-    if (this.closedFlag) throw closedError();
+  protected connectSocket(endpoint: string): void {
     try {
       this.socket.connect(connectEndpoint(endpoint));
     } catch (cause) {
       throw endpointError(endpoint, cause);
     }
-  }
-
-  subscribe(prefix: Uint8Array): void {
-    if (this.closedFlag) throw closedError();
-    this.socket.subscribe(toBuffer(prefix));
-  }
-
-  unsubscribe(prefix: Uint8Array): void {
-    if (this.closedFlag) throw closedError();
-    this.socket.unsubscribe(toBuffer(prefix));
   }
 
   close(): Promise<void> {

@@ -9,17 +9,12 @@
 import { createSub, type SubSocket } from '@xsmb/zmtp';
 import { FRAMING_SLACK_BYTES, resolveOptions } from './options.js';
 import { ReceiveQueue } from './receive-queue.js';
-import { closedError } from './socket-options.js';
 import { SubscriberCore } from './subscriber-core.js';
 import type { SubscriberTransportOptions } from './subscriber-transport.js';
 import { DONE } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
 import { forwardPeerEvents, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
 import { zmtpCurveClient } from './zmtp-security.js';
-
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
 
 /** A received, accepted ZeroMQ message (see `SubscriberCore.accept`). */
 interface Received {
@@ -32,7 +27,7 @@ interface Received {
 
 /** SUB-based subscriber transport on `@xsmb/zmtp`. */
 class ZmtpSubscriber extends SubscriberCore implements SubscriberTransport {
-  private readonly socket: SubSocket;
+  protected readonly socket: SubSocket;
   private readonly inbox: ReceiveQueue<Received>;
   private readonly ended = { closed: false };
 
@@ -58,27 +53,12 @@ class ZmtpSubscriber extends SubscriberCore implements SubscriberTransport {
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
   }
 
-  protected queueDepth(): number {
-    return 0;
-  }
-
-  connect(endpoint: string): void {
-    if (this.closedFlag) throw closedError();
+  protected connectSocket(endpoint: string): void {
     try {
       this.socket.connect(endpoint);
     } catch (cause) {
       throw zmtpEndpointError(endpoint, cause);
     }
-  }
-
-  subscribe(prefix: Uint8Array): void {
-    if (this.closedFlag) throw closedError();
-    this.socket.subscribe(toBuffer(prefix));
-  }
-
-  unsubscribe(prefix: Uint8Array): void {
-    if (this.closedFlag) throw closedError();
-    this.socket.unsubscribe(toBuffer(prefix));
   }
 
   private onMessage(frames: Uint8Array[]): void {

@@ -177,6 +177,14 @@ export class SubscriptionTable {
   }
 }
 
+/** An XPUB notification frame (`0x01`/`0x00` + prefix), as {@link SubscriptionTable.apply} takes. */
+export function subscriptionFrame(subscribe: boolean, prefix: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(prefix.length + 1);
+  frame[0] = subscribe ? 1 : 0;
+  frame.set(prefix, 1);
+  return frame;
+}
+
 /**
  * The messages of `items[start, end)` whose topic frame some subscription
  * matches, with their topics, or `undefined` when all match (nothing to

@@ -8,6 +8,7 @@
  */
 
 import { createXPub, type XPubSocket } from '@xsmb/zmtp';
+import { subscriptionFrame } from './fanout.js';
 import { resolveOptions } from './options.js';
 import { checkPublisherOptions, PublisherCore, type PublishPass } from './publisher-core.js';
 import type { PublisherTransportOptions, ZmqPublisherTransport } from './publisher-transport.js';
@@ -18,14 +19,6 @@ import {
   zmtpSocketOptions,
 } from './zmtp-options.js';
 import { zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
-
-/** An XPUB notification frame (`0x01`/`0x00` + prefix) for the subscription table. */
-function notification(subscribe: boolean, prefix: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(prefix.length + 1);
-  frame[0] = subscribe ? 1 : 0;
-  frame.set(prefix, 1);
-  return frame;
-}
 
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
 class ZmtpPublisher extends PublisherCore {
@@ -53,8 +46,8 @@ class ZmtpPublisher extends PublisherCore {
       noDrop: true,
     });
     this.socket = socket;
-    socket.on('subscribe', (prefix) => this.subs.apply(notification(true, prefix)));
-    socket.on('unsubscribe', (prefix) => this.subs.apply(notification(false, prefix)));
+    socket.on('subscribe', (prefix) => this.subs.apply(subscriptionFrame(true, prefix)));
+    socket.on('unsubscribe', (prefix) => this.subs.apply(subscriptionFrame(false, prefix)));
     forwardPeerEvents(socket, this.emitter, () => this.handshakeFailures++);
     socket.on('drain', () => {
       this.blocked = false;

@@ -7,12 +7,15 @@
  */
 
 import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
+import { EngineChoosingPublisher } from './engine-publisher-transport.js';
 import type { SlowSubscriberPolicy } from './fanout.js';
 import { createLibzmqPublisherTransport } from './libzmq-publisher-transport.js';
-import type { TransportOptions } from './options.js';
+import { resolveOptions, type TransportOptions } from './options.js';
+import { checkPublisherOptions } from './publisher-core.js';
 import type { PublisherTransport, TransportStats } from './types.js';
-import { chooseEngine } from './zmtp-options.js';
+import { chooseEngine, type TransportEngine } from './zmtp-options.js';
 import { createZmtpPublisherTransport } from './zmtp-publisher-transport.js';
+import { zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 /** Options of {@link createPublisherTransport}. `sendTimeoutMs` does not apply (XPUB never waits). */
 export interface PublisherTransportOptions extends TransportOptions {
@@ -83,11 +86,26 @@ export interface ZmqPublisherTransport extends PublisherTransport {
  * frames; one burst carries consecutive messages of one topic frame, so
  * messages leave in publish order. With `curve` it is a CURVE server
  * (optionally with an allow-list of subscriber keys), with `curveClient` a
- * CURVE client of a broker.
+ * CURVE client of a broker. Without `engine`, the first endpoint picks it:
+ * libzmq for `inproc://`, else `XSMB_ENGINE` or zmtp.
  */
 export function createPublisherTransport(
   options: PublisherTransportOptions = {},
 ): ZmqPublisherTransport {
-  if (chooseEngine(options.engine) === 'zmtp') return createZmtpPublisherTransport(options);
-  return createLibzmqPublisherTransport(options);
+  const create = (engine: TransportEngine): ZmqPublisherTransport =>
+    engine === 'zmtp'
+      ? createZmtpPublisherTransport(options)
+      : createLibzmqPublisherTransport(options);
+  if (options.engine !== undefined) return create(chooseEngine(options.engine));
+  // Checked now, as an explicit engine would: the transport itself is made
+  // by the first listen() or connect().
+  resolveOptions(options);
+  checkPublisherOptions(options);
+  zmtpCurveServer(options.curve, options.allowedClientKeys, {
+    curve: 'curve',
+    allowed: 'allowedClientKeys',
+  });
+  zmtpCurveClient('curveClient', options.curveClient);
+  // The engine follows the first endpoint: inproc:// exists only in libzmq.
+  return new EngineChoosingPublisher((endpoint) => chooseEngine(undefined, endpoint), create);
 }

@@ -6,6 +6,7 @@
 import type { Observer, Socket } from 'zeromq';
 import { TransportEmitter } from './event-emitter.js';
 import type { BurstCursor } from './framing.js';
+import { newStats } from './stats.js';
 import type { PeerId, TransportEvents, TransportListener, TransportStats } from './types.js';
 
 /** A shared resolved promise: `send` returns it when nothing had to wait. */
@@ -21,16 +22,7 @@ export const DONE: IteratorReturnResult<undefined> = Object.freeze({
 export abstract class TransportCore {
   protected readonly emitter = new TransportEmitter();
   /** Monotonic counters; `queueDepth` is filled in by `stats()`. */
-  protected readonly counters: TransportStats = {
-    messagesOut: 0,
-    messagesIn: 0,
-    zmqOut: 0,
-    zmqIn: 0,
-    bursts: 0,
-    queueDepth: 0,
-    drops: 0,
-    wakeupRescues: 0,
-  };
+  protected readonly counters: TransportStats = newStats();
   protected closedFlag = false;
   /** The receive in flight for the iterator (zeromq.js throws EBUSY on a second one). */
   private pendingRead: Promise<unknown> | null = null;

@@ -38,10 +38,8 @@ async function collect(
 describe('pub/sub', () => {
   for (const proto of PROTOS) {
     it(`delivers by topic prefix, in order, over ${proto}`, async () => {
-      // A publisher on inproc:// needs libzmq, the only engine that has it.
-      const pub = resources.add(
-        createPublisherTransport(proto === 'inproc' ? { engine: 'libzmq' } : {}),
-      );
+      // inproc:// (libzmq's only) picks the libzmq engine by itself.
+      const pub = resources.add(createPublisherTransport());
       const endpoint = await pub.listen(bindAddress(proto));
       const sub = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
       sub.subscribe(topic('a.'));
@@ -66,6 +64,51 @@ describe('pub/sub', () => {
       expect(pub.stats().bursts).toBeGreaterThan(0);
     });
   }
+
+  it('a publisher without engine picks libzmq for inproc://, even with XSMB_ENGINE=zmtp', async () => {
+    const saved = process.env.XSMB_ENGINE;
+    process.env.XSMB_ENGINE = 'zmtp';
+    try {
+      const pub = resources.add(createPublisherTransport());
+      // Listeners and waits registered before the engine exists carry over.
+      const connected: string[] = [];
+      pub.on('connected', (e) => connected.push(e.endpoint));
+      expect(pub.stats().messagesOut).toBe(0);
+      const endpoint = await pub.listen(bindAddress('inproc'));
+      expect(pub.endpoints).toEqual([endpoint]);
+      const sub = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
+      sub.subscribe(topic('in'));
+      await pub.waitForSubscribers(1, { timeoutMs: 10_000 });
+      await pub.publish(topic('in.x'), Buffer.from('hello'));
+      const got = await within(
+        collect(sub, () => true),
+        10_000,
+        'a delivery',
+      );
+      expect(text(got[0]!.message)).toBe('hello');
+      expect(pub.stats().messagesOut).toBe(1);
+      // An explicit engine is still obeyed: zmtp has no inproc://.
+      const zmtp = resources.add(createPublisherTransport({ engine: 'zmtp' }));
+      await expect(zmtp.listen(bindAddress('inproc'))).rejects.toMatchObject({
+        code: 'INVALID_ENDPOINT',
+      });
+    } finally {
+      if (saved === undefined) delete process.env.XSMB_ENGINE;
+      else process.env.XSMB_ENGINE = saved;
+    }
+  });
+
+  it('a publisher waits for subscribers before its first endpoint, within the timeout', async () => {
+    const pub = resources.add(createPublisherTransport());
+    await expect(pub.waitForSubscribers(1, { timeoutMs: 30 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
+    const waiting = pub.waitForSubscribers(1, { timeoutMs: 10_000 });
+    const endpoint = await pub.listen(bindAddress('tcp'));
+    const sub = resources.add(createSubscriberTransport({ endpoints: [endpoint] }));
+    sub.subscribe(topic(''));
+    await waiting;
+  });
 
   it('waitForSubscribers counts each subscriber and times out with TIMEOUT', async () => {
     const pub = resources.add(createPublisherTransport());

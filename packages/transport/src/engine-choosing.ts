@@ -1,0 +1,83 @@
+/**
+ * A transport whose engine is chosen by its first endpoint: the default
+ * engine for `tcp://` and `ipc://`, libzmq for `inproc://` (which exists only
+ * inside libzmq). Upper layers subscribe to events and start reading before
+ * they listen, so listeners are recorded here and handed to the real
+ * transport once it exists. The server and publisher facades build on it.
+ */
+
+import type { TransportBase, TransportEvents, TransportListener } from './types.js';
+import type { TransportEngine } from './zmtp-options.js';
+
+type Registration = {
+  readonly event: keyof TransportEvents;
+  readonly listener: (event: never) => void;
+  off: (() => void) | undefined;
+};
+
+/** Base class of the engine-choosing facades; `T` is the real transport. */
+export abstract class EngineChoosing<T extends TransportBase> {
+  /** The real transport, once an endpoint chose its engine. */
+  protected inner: T | undefined;
+  protected closedFlag = false;
+  private readonly registrations: Registration[] = [];
+  private resolveInner!: (inner: T | undefined) => void;
+  /** Resolves with the real transport, or `undefined` when closed before one was made. */
+  protected readonly innerReady = new Promise<T | undefined>((resolve) => {
+    this.resolveInner = resolve;
+  });
+
+  /**
+   * @param choose picks the engine for the first endpoint.
+   * @param create builds the real transport.
+   */
+  constructor(
+    private readonly choose: (endpoint: string | undefined) => TransportEngine,
+    protected create: (engine: TransportEngine) => T,
+  ) {}
+
+  /** The real transport, made now for `endpoint`'s engine if it does not exist yet. */
+  protected realize(endpoint: string | undefined): T {
+    if (this.inner !== undefined) return this.inner;
+    const inner = this.create(this.choose(endpoint));
+    this.inner = inner;
+    for (const r of this.registrations) {
+      r.off = inner.on(r.event, r.listener as TransportListener<typeof r.event>);
+    }
+    this.resolveInner(inner);
+    return inner;
+  }
+
+  /** Wraps `create` so that the real transport gets `configure` applied when made. */
+  protected configureLater(configure: (inner: T) => void): void {
+    const create = this.create;
+    this.create = (engine) => {
+      const inner = create(engine);
+      configure(inner);
+      return inner;
+    };
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  on<K extends keyof TransportEvents>(event: K, listener: TransportListener<K>): () => void {
+    if (this.inner !== undefined) return this.inner.on(event, listener);
+    const r: Registration = { event, listener: listener as (event: never) => void, off: undefined };
+    this.registrations.push(r);
+    return () => {
+      const i = this.registrations.indexOf(r);
+      if (i >= 0) this.registrations.splice(i, 1);
+      r.off?.();
+    };
+  }
+
+  close(): Promise<void> {
+    if (!this.closedFlag) {
+      this.closedFlag = true;
+      if (this.inner === undefined) this.resolveInner(undefined);
+    }
+    return this.inner?.close() ?? Promise.resolve();
+  }
+}

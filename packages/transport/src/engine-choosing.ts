@@ -6,6 +6,7 @@
  * transport once it exists. The server and publisher facades build on it.
  */
 
+import { closedError } from './socket-options.js';
 import type { TransportBase, TransportEvents, TransportListener } from './types.js';
 import type { TransportEngine } from './zmtp-options.js';
 
@@ -15,8 +16,15 @@ type Registration = {
   off: (() => void) | undefined;
 };
 
+/** What the facades need of the real transport besides {@link TransportBase}. */
+export interface Listening extends TransportBase {
+  listen(endpoint: string): Promise<string>;
+  readonly endpoints: readonly string[];
+  setAllowedClientKeys(keys: Iterable<string>): void;
+}
+
 /** Base class of the engine-choosing facades; `T` is the real transport. */
-export abstract class EngineChoosing<T extends TransportBase> {
+export abstract class EngineChoosing<T extends Listening> {
   /** The real transport, once an endpoint chose its engine. */
   protected inner: T | undefined;
   protected closedFlag = false;
@@ -48,12 +56,35 @@ export abstract class EngineChoosing<T extends TransportBase> {
     return inner;
   }
 
-  /** Wraps `create` so that the real transport gets `configure` applied when made. */
-  protected configureLater(configure: (inner: T) => void): void {
+  /** The endpoints bound so far. */
+  get endpoints(): readonly string[] {
+    return this.inner?.endpoints ?? [];
+  }
+
+  /** Makes the real transport for `endpoint`'s engine (the first time) and binds it. */
+  listen(endpoint: string): Promise<string> {
+    if (this.closedFlag) return Promise.reject(closedError());
+    let inner: T;
+    try {
+      inner = this.realize(endpoint);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return inner.listen(endpoint);
+  }
+
+  /** Replaces the allow-list now, or on the real transport once it is made. */
+  setAllowedClientKeys(keys: Iterable<string>): void {
+    if (this.inner !== undefined) {
+      this.inner.setAllowedClientKeys(keys);
+      return;
+    }
+    // Not created yet: create it with the new list (the factory validates it).
+    const list = [...keys];
     const create = this.create;
     this.create = (engine) => {
       const inner = create(engine);
-      configure(inner);
+      inner.setAllowedClientKeys(list);
       return inner;
     };
   }

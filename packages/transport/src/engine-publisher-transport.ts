@@ -16,21 +16,6 @@ export class EngineChoosingPublisher
   extends EngineChoosing<ZmqPublisherTransport>
   implements ZmqPublisherTransport
 {
-  get endpoints(): readonly string[] {
-    return this.inner?.endpoints ?? [];
-  }
-
-  listen(endpoint: string): Promise<string> {
-    if (this.closedFlag) return Promise.reject(closedError());
-    let inner: ZmqPublisherTransport;
-    try {
-      inner = this.realize(endpoint);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return inner.listen(endpoint);
-  }
-
   connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     this.realize(endpoint).connect(endpoint);
@@ -85,15 +70,5 @@ export class EngineChoosingPublisher
     return (
       this.inner?.stats() ?? { ...newStats(), unmatched: 0, handshakeFailures: 0, authDenied: 0 }
     );
-  }
-
-  setAllowedClientKeys(keys: Iterable<string>): void {
-    if (this.inner !== undefined) {
-      this.inner.setAllowedClientKeys(keys);
-      return;
-    }
-    // Not created yet: create it with the new list (the factory validates it).
-    const list = [...keys];
-    this.configureLater((inner) => inner.setAllowedClientKeys(list));
   }
 }

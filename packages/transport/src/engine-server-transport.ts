@@ -17,21 +17,6 @@ export class EngineChoosingServer
   extends EngineChoosing<ZmqServerTransport>
   implements ZmqServerTransport
 {
-  get endpoints(): readonly string[] {
-    return this.inner?.endpoints ?? [];
-  }
-
-  listen(endpoint: string): Promise<string> {
-    if (this.closedFlag) return Promise.reject(closedError());
-    let inner: ZmqServerTransport;
-    try {
-      inner = this.realize(endpoint);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return inner.listen(endpoint);
-  }
-
   send(peer: PeerId, message: Uint8Array): Promise<void> {
     if (this.inner !== undefined) return this.inner.send(peer, message);
     if (this.closedFlag) return Promise.reject(closedError());
@@ -44,16 +29,6 @@ export class EngineChoosingServer
 
   stats(): ServerTransportStats {
     return this.inner?.stats() ?? { ...newStats(), peers: 0, handshakeFailures: 0, authDenied: 0 };
-  }
-
-  setAllowedClientKeys(keys: Iterable<string>): void {
-    if (this.inner !== undefined) {
-      this.inner.setAllowedClientKeys(keys);
-      return;
-    }
-    // Not created yet: create it with the new list (the factory validates it).
-    const list = [...keys];
-    this.configureLater((inner) => inner.setAllowedClientKeys(list));
   }
 
   drainBuffered(sink: (peer: PeerId, message: Uint8Array) => void): void {

@@ -27,10 +27,6 @@ const NO_ALLOW_LIST = {
 /** A publisher on a {@link MemoryNetworkCore}. */
 export class MemoryPublisher extends PublisherCore {
   private readonly subscribers = new Set<MemorySubscriber>();
-  /** A matching subscriber was full under `'block'`: wait for its room. */
-  private blocked = false;
-  private pass: PublishPass | null = null;
-  private socketClosed = false;
 
   /**
    * @param net the network it listens on.
@@ -96,16 +92,14 @@ export class MemoryPublisher extends PublisherCore {
 
   /** A subscriber has room again: a blocked writer goes on. */
   wake(): void {
-    if (!this.blocked) return;
-    this.blocked = false;
-    this.write();
+    this.resume();
   }
 
   /** Unbinds without flushing (fault injection: the process died). */
   kill(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.socketClosed = true;
+    this.stop();
     this.net.unbindPublisher(this);
     this.subs.fail(new TransportError('CLOSED', 'transport is closed'));
     this.discard(this.out);
@@ -116,36 +110,25 @@ export class MemoryPublisher extends PublisherCore {
     return this.endpoints.length === 1 ? this.endpoints[0]! : this.endpoints.join(',');
   }
 
-  /** Delivers what is queued, message by message, until a subscriber blocks. */
   protected write(): void {
-    while (!this.blocked && !this.socketClosed) {
-      let pass = this.pass;
-      if (pass === null) {
-        if (this.out.size === 0) break;
-        pass = this.startPass();
-        this.pass = pass;
+    this.writePasses();
+  }
+
+  /** Delivers one message (copied) to every subscriber it matches. */
+  protected override sendNext(pass: PublishPass): boolean {
+    const topic = pass.topics[pass.i]!;
+    if (this.anyFull(topic)) {
+      if (this.policy === 'block') return false;
+      this.droppedAtHwm(1);
+    } else {
+      const message = pass.items[pass.i]!;
+      for (const s of this.subscribers) {
+        if (s.matches(topic)) s.deliver(topic.slice(), message.slice());
       }
-      while (pass.i < pass.to) {
-        const topic = pass.topics[pass.i]!;
-        if (this.anyFull(topic)) {
-          if (this.policy === 'block') {
-            this.blocked = true;
-            return;
-          }
-          this.droppedAtHwm(1);
-        } else {
-          const message = pass.items[pass.i]!;
-          for (const s of this.subscribers) {
-            if (s.matches(topic)) s.deliver(topic.slice(), message.slice());
-          }
-          this.burstSent(1);
-        }
-        pass.i++;
-      }
-      this.pass = null;
-      this.endPass(pass);
+      this.burstSent(1);
     }
-    this.notifyDrained();
+    pass.i++;
+    return true;
   }
 
   private anyFull(topic: Uint8Array): boolean {
@@ -154,8 +137,7 @@ export class MemoryPublisher extends PublisherCore {
   }
 
   protected closeSocket(): Promise<void> {
-    this.pass = null;
-    this.socketClosed = true;
+    this.stop();
     this.net.unbindPublisher(this);
     for (const s of [...this.subscribers]) s.unlinkPublisher(this);
     return Promise.resolve();

@@ -23,11 +23,6 @@ import { zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
 class ZmtpPublisher extends PublisherCore {
   private readonly socket: XPubSocket;
-  /** A full subscriber refused a burst under `'block'`: wait for `drain`. */
-  private blocked = false;
-  /** The pass in progress. */
-  private pass: PublishPass | null = null;
-  private socketClosed = false;
 
   constructor(options: PublisherTransportOptions) {
     const checked = checkPublisherOptions(options);
@@ -49,10 +44,7 @@ class ZmtpPublisher extends PublisherCore {
     socket.on('subscribe', (prefix) => this.subs.apply(subscriptionFrame(true, prefix)));
     socket.on('unsubscribe', (prefix) => this.subs.apply(subscriptionFrame(false, prefix)));
     forwardPeerEvents(socket, this.emitter, () => this.handshakeFailures++);
-    socket.on('drain', () => {
-      this.blocked = false;
-      this.write();
-    });
+    socket.on('drain', () => this.resume());
   }
 
   protected bind(endpoint: string): Promise<string> {
@@ -67,37 +59,22 @@ class ZmtpPublisher extends PublisherCore {
     }
   }
 
-  /** Sends what is queued, pass by pass, until the queue is empty or a subscriber blocks. */
   protected write(): void {
-    while (!this.blocked && !this.socketClosed) {
-      let pass = this.pass;
-      if (pass === null) {
-        if (this.out.size === 0) break;
-        pass = this.startPass();
-        this.pass = pass;
-      }
-      while (pass.i < pass.to) {
-        const frames = this.nextBurst(pass);
-        const n = this.writer.count;
-        if (this.socket.send(frames)) {
-          this.burstSent(n);
-        } else if (this.policy === 'block') {
-          this.blocked = true;
-          return;
-        } else {
-          this.droppedAtHwm(n);
-        }
-        pass.i += n;
-      }
-      this.pass = null;
-      this.endPass(pass);
-    }
-    this.notifyDrained();
+    this.writePasses();
+  }
+
+  protected override sendNext(pass: PublishPass): boolean {
+    const frames = this.nextBurst(pass);
+    const n = this.writer.count;
+    if (this.socket.send(frames)) this.burstSent(n);
+    else if (this.policy === 'block') return false;
+    else this.droppedAtHwm(n);
+    pass.i += n;
+    return true;
   }
 
   protected closeSocket(): Promise<void> {
-    this.pass = null;
-    this.socketClosed = true;
+    this.stop();
     return this.socket.close();
   }
 }

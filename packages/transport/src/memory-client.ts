@@ -116,6 +116,13 @@ export class MemoryClient extends TransportCore implements ClientTransport {
     return this.net.deliver(message, 'toServer', this, (copy) => server.receive(peer, copy));
   }
 
+  /** True when a `send` now would wait (the server's queue is full) or fail (the connect queue is). */
+  isFull(): boolean {
+    const server = this.server;
+    if (server === undefined) return this.pending.length >= this.depth;
+    return server.inbox.size >= server.inbox.capacity;
+  }
+
   ready(options?: { timeoutMs?: number }): Promise<void> {
     if (this.closedFlag) return Promise.reject(closedError());
     if (this.server) return RESOLVED;
@@ -128,9 +135,12 @@ export class MemoryClient extends TransportCore implements ClientTransport {
     this.closedFlag = true;
     this.net.forget(this);
     const server = this.server;
-    if (server && this.peer !== undefined) server.detach(this.peer, 'closed');
+    // The server cannot tell a close from a crash: to it the peer disconnected.
+    if (server && this.peer !== undefined) server.detach(this.peer, 'disconnected');
     this.server = undefined;
     this.gate.fail(closedError());
+    this.drop('transport closed before the message was sent', this.pending.length);
+    this.pending.length = 0;
     this.inbox.end();
   }
 

@@ -6,6 +6,7 @@
  * transport once it exists. The server and publisher facades build on it.
  */
 
+import { checkAllowedKeys } from './curve-socket.js';
 import { closedError } from './socket-options.js';
 import type { TransportBase, TransportEvents, TransportListener } from './types.js';
 import type { TransportEngine } from './zmtp-options.js';
@@ -38,10 +39,12 @@ export abstract class EngineChoosing<T extends Listening> {
   /**
    * @param choose picks the engine for the first endpoint.
    * @param create builds the real transport.
+   * @param allowList whether the options have `allowedClientKeys`, and what the transport is called in errors.
    */
   constructor(
     private readonly choose: (endpoint: string | undefined) => TransportEngine,
     protected create: (engine: TransportEngine) => T,
+    private readonly allowList: { readonly given: boolean; readonly what: string },
   ) {}
 
   /** The real transport, made now for `endpoint`'s engine if it does not exist yet. */
@@ -79,8 +82,11 @@ export abstract class EngineChoosing<T extends Listening> {
       this.inner.setAllowedClientKeys(keys);
       return;
     }
-    // Not created yet: create it with the new list (the factory validates it).
-    const list = [...keys];
+    // Not created yet: check now, as the transport would, and create it with the new list.
+    if (!this.allowList.given) {
+      throw new TypeError(`this ${this.allowList.what} was created without allowedClientKeys`);
+    }
+    const list = checkAllowedKeys('allowedClientKeys', keys);
     const create = this.create;
     this.create = (engine) => {
       const inner = create(engine);

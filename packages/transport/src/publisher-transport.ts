@@ -107,5 +107,8 @@ export function createPublisherTransport(
   });
   zmtpCurveClient('curveClient', options.curveClient);
   // The engine follows the first endpoint: inproc:// exists only in libzmq.
-  return new EngineChoosingPublisher((endpoint) => chooseEngine(undefined, endpoint), create);
+  return new EngineChoosingPublisher((endpoint) => chooseEngine(undefined, endpoint), create, {
+    given: options.allowedClientKeys !== undefined,
+    what: 'publisher',
+  });
 }

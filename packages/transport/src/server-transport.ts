@@ -69,5 +69,8 @@ export function createServerTransport(options: ServerTransportOptions = {}): Zmq
     allowed: 'allowedClientKeys',
   });
   // The engine follows the first endpoint: inproc:// exists only in libzmq.
-  return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create);
+  return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create, {
+    given: options.allowedClientKeys !== undefined,
+    what: 'server',
+  });
 }

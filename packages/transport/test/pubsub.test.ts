@@ -4,6 +4,7 @@ import {
   createPublisherTransport,
   createSubscriberTransport,
   type Delivery,
+  generateKeyPair,
 } from '../src/index.js';
 import {
   bindAddress,
@@ -95,6 +96,15 @@ describe('pub/sub', () => {
       if (saved === undefined) delete process.env.XSMB_ENGINE;
       else process.env.XSMB_ENGINE = saved;
     }
+  });
+
+  it('before its first endpoint, a publisher checks setAllowedClientKeys as the real one would', () => {
+    const keys = generateKeyPair();
+    const open = resources.add(createPublisherTransport({ curve: keys }));
+    expect(() => open.setAllowedClientKeys([generateKeyPair().publicKey])).toThrow(TypeError);
+    const listed = resources.add(createPublisherTransport({ curve: keys, allowedClientKeys: [] }));
+    expect(() => listed.setAllowedClientKeys(['not a key'])).toThrow(TypeError);
+    listed.setAllowedClientKeys([generateKeyPair().publicKey]);
   });
 
   it('a publisher waits for subscribers before its first endpoint, within the timeout', async () => {

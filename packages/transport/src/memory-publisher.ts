@@ -15,7 +15,8 @@ import type { MemoryNetworkCore } from './memory-network.js';
 import { DEFAULT_MAX_BYTES } from './memory-server.js';
 import type { MemorySubscriber } from './memory-subscriber.js';
 import { resolveOptions } from './options.js';
-import { checkPublisherOptions, PublisherCore, type PublishPass } from './publisher-core.js';
+import { checkPublisherOptions, type PublishPass } from './publisher-core.js';
+import { SyncPublisherCore } from './sync-publisher-core.js';
 
 /** A memory socket has no CURVE, hence no allow-list. */
 const NO_ALLOW_LIST = {
@@ -25,7 +26,7 @@ const NO_ALLOW_LIST = {
 };
 
 /** A publisher on a {@link MemoryNetworkCore}. */
-export class MemoryPublisher extends PublisherCore {
+export class MemoryPublisher extends SyncPublisherCore {
   private readonly subscribers = new Set<MemorySubscriber>();
 
   /**
@@ -110,12 +111,8 @@ export class MemoryPublisher extends PublisherCore {
     return this.endpoints.length === 1 ? this.endpoints[0]! : this.endpoints.join(',');
   }
 
-  protected write(): void {
-    this.writePasses();
-  }
-
   /** Delivers one message (copied) to every subscriber it matches. */
-  protected override sendNext(pass: PublishPass): boolean {
+  protected sendNext(pass: PublishPass): boolean {
     const topic = pass.topics[pass.i]!;
     if (this.anyFull(topic)) {
       if (this.policy === 'block') return false;

@@ -70,12 +70,6 @@ export abstract class PublisherCore extends QueueSender implements ZmqPublisherT
   protected readonly subs = new SubscriptionTable();
   protected readonly policy: SlowSubscriberPolicy;
   protected handshakeFailures = 0;
-  /** The pass in progress, kept while a subscriber blocks it (see {@link writePasses}). */
-  private pass: PublishPass | null = null;
-  /** A full subscriber refused under `'block'`: wait for {@link resume}. */
-  private blocked = false;
-  /** The socket closed: nothing more is sent. */
-  private stopped = false;
   private readonly curveRole: CurveRole;
   private unmatched = 0;
   private readonly bound: string[] = [];
@@ -209,54 +203,6 @@ export abstract class PublisherCore extends QueueSender implements ZmqPublisherT
   protected burstSent(n: number): void {
     this.counters.zmqOut++;
     if (n > 1) this.counters.bursts++;
-  }
-
-  /**
-   * The writer of a socket that sends synchronously (zmtp, memory): passes
-   * over the queue, one {@link sendNext} at a time, until the queue is empty
-   * or a subscriber blocks (under `'block'`); {@link resume} goes on from
-   * where it stopped.
-   */
-  protected writePasses(): void {
-    while (!this.blocked && !this.stopped) {
-      let pass = this.pass;
-      if (pass === null) {
-        if (this.out.size === 0) break;
-        pass = this.startPass();
-        this.pass = pass;
-      }
-      while (pass.i < pass.to) {
-        if (!this.sendNext(pass)) {
-          this.blocked = true;
-          return;
-        }
-      }
-      this.pass = null;
-      this.endPass(pass);
-    }
-    this.notifyDrained();
-  }
-
-  /**
-   * Sends the next burst (or message) of `pass` and advances `pass.i`;
-   * false when a full subscriber blocks it under `'block'` (nothing sent).
-   * Only for {@link writePasses}.
-   */
-  protected sendNext(_pass: PublishPass): boolean {
-    throw new Error('sendNext is for writers that use writePasses');
-  }
-
-  /** A blocked subscriber has room again: the pass goes on. */
-  protected resume(): void {
-    if (!this.blocked) return;
-    this.blocked = false;
-    this.write();
-  }
-
-  /** The socket is closing: the pass in progress is abandoned, nothing more is sent. */
-  protected stop(): void {
-    this.pass = null;
-    this.stopped = true;
   }
 
   /** A pass is done: its messages leave the queue, and waiting publishers get room. */

@@ -10,8 +10,9 @@
 import { createXPub, type XPubSocket } from '@xsmb/zmtp';
 import { subscriptionFrame } from './fanout.js';
 import { resolveOptions } from './options.js';
-import { checkPublisherOptions, PublisherCore, type PublishPass } from './publisher-core.js';
+import { checkPublisherOptions, type PublishPass } from './publisher-core.js';
 import type { PublisherTransportOptions, ZmqPublisherTransport } from './publisher-transport.js';
+import { SyncPublisherCore } from './sync-publisher-core.js';
 import {
   bindZmtp,
   forwardPeerEvents,
@@ -21,7 +22,7 @@ import {
 import { zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
-class ZmtpPublisher extends PublisherCore {
+class ZmtpPublisher extends SyncPublisherCore {
   private readonly socket: XPubSocket;
 
   constructor(options: PublisherTransportOptions) {
@@ -59,11 +60,7 @@ class ZmtpPublisher extends PublisherCore {
     }
   }
 
-  protected write(): void {
-    this.writePasses();
-  }
-
-  protected override sendNext(pass: PublishPass): boolean {
+  protected sendNext(pass: PublishPass): boolean {
     const frames = this.nextBurst(pass);
     const n = this.writer.count;
     if (this.socket.send(frames)) this.burstSent(n);

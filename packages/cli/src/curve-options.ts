@@ -18,13 +18,13 @@ import { CliError } from './exit-code.js';
 /** The parsed CURVE flags (commander's camel-cased names). */
 export interface CurveFlags {
   /** `--curve-server-key`. */
-  curveServerKey?: string;
+  curveServerKey?: string | undefined;
   /** `--curve-public-key`. */
-  curvePublicKey?: string;
+  curvePublicKey?: string | undefined;
   /** `--curve-secret-key`. */
-  curveSecretKey?: string;
+  curveSecretKey?: string | undefined;
   /** `--curve-allow-key`, repeatable. */
-  curveAllowKey?: string[];
+  curveAllowKey?: string[] | undefined;
 }
 
 /** Adds the CURVE options to a command. */

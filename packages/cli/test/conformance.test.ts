@@ -1,5 +1,6 @@
 import { createServer } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
+import { Kind, startRawServer } from '../src/conformance/wire.js';
 import { SCENARIOS, TestService, testServiceImplementation } from '../src/index.js';
 import { CliProcess, runCli } from './helpers.js';
 
@@ -70,6 +71,26 @@ describe('xsmb conformance', () => {
       expect([report.passed, report.failed]).toEqual([1, 1]);
     } finally {
       await server.close({ graceMs: 0 });
+    }
+  });
+
+  it('catches a server stream that overruns the credit window', async () => {
+    // Plays a broken peer on the wire: every DATA at once, whatever the client granted.
+    const raw = await startRawServer('tcp://127.0.0.1:0', async (env, reply) => {
+      if (env[1] !== Kind.REQUEST) return;
+      const id = env[2] as number;
+      const n = (env[6] as { n: number }).n;
+      for (let i = 0; i < n; i++) await reply([1, Kind.DATA, id, { i, data: new Uint8Array(16) }]);
+      await reply([1, Kind.END, id, null]);
+    });
+    try {
+      const r = await runCli(['conformance', raw.endpoint, '--only', 'respects credit']);
+      expect(r.stdout).toMatch(
+        /^FAIL {2}server stream respects credit \(server → client\): the server sent \d+ DATA beyond the 4 messages of credit granted\n0 passed, 1 failed\n$/,
+      );
+      expect(r.code).toBe(1);
+    } finally {
+      await raw.close();
     }
   });
 });

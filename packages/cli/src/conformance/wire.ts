@@ -21,6 +21,8 @@ import {
   type ClientCurveOptions,
   type ClientTransport,
   createClientTransport,
+  createServerTransport,
+  type PeerId,
 } from '@xsmb/transport';
 
 export { Kind, PROTOCOL_VERSION };
@@ -171,4 +173,45 @@ export class WireConnection {
 /** Matches envelopes of `kind` for call `id`. */
 export function envelopeOf(kind: number, id: number): (env: WireEnvelope) => boolean {
   return (env) => env[1] === kind && env[2] === id;
+}
+
+/** Answers of a {@link RawServer} handler: envelopes to send back, as values. */
+export type RawReply = (envelope: readonly unknown[]) => Promise<void>;
+
+/**
+ * A server that sees raw envelopes and answers with any envelope, right or
+ * wrong: what tests use to play a misbehaving peer (a server that ignores
+ * credit) and check that the kit catches it.
+ */
+export interface RawServer {
+  /** The bound endpoint. */
+  readonly endpoint: string;
+  /** Stops it. */
+  close(): Promise<void>;
+}
+
+/** Starts a {@link RawServer} on `endpoint`; `handle` gets every decodable envelope. */
+export async function startRawServer(
+  endpoint: string,
+  handle: (envelope: WireEnvelope, reply: RawReply) => void | Promise<void>,
+): Promise<RawServer> {
+  const transport = createServerTransport({});
+  const bound = await transport.listen(endpoint);
+  void (async () => {
+    try {
+      for await (const { peer, message } of transport) {
+        let envelope: WireEnvelope;
+        try {
+          envelope = codec.decode(message) as WireEnvelope;
+        } catch {
+          continue;
+        }
+        const to: PeerId = peer;
+        await handle(envelope, (env) => transport.send(to, codec.encode(env)));
+      }
+    } catch {
+      // Closed.
+    }
+  })();
+  return { endpoint: bound, close: () => transport.close() };
 }

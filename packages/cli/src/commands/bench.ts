@@ -155,7 +155,9 @@ async function runBench(
   }
   const durationMs = performance.now() - started;
   const ok = histogram.totalCount > 0;
-  const at = (p: number) => (ok ? round(histogram.getValueAtPercentile(p) / 1000) : 0);
+  const max = ok ? round(histogram.maxValue / 1000) : 0;
+  // A percentile is the top of its bucket, which can lie above the largest value seen.
+  const at = (p: number) => (ok ? Math.min(max, round(histogram.getValueAtPercentile(p) / 1000)) : 0);
   return {
     calls,
     errors,
@@ -171,7 +173,7 @@ async function runBench(
       p90: at(90),
       p99: at(99),
       p999: at(99.9),
-      max: ok ? round(histogram.maxValue / 1000) : 0,
+      max,
     },
     histogram: buckets.flatMap((count, b) =>
       count === undefined ? [] : [{ fromUs: 2 ** b, toUs: 2 ** (b + 1), count }],

@@ -14,10 +14,21 @@ import {
 } from '@xsmb/rpc';
 import { bidiStream, clientStream, serverStream } from '@xsmb/stream';
 import type { ClientCurveOptions } from '@xsmb/transport';
+import { Option } from 'commander';
 import { CliError } from './exit-code.js';
 
 /** The method kinds the command line can call. */
 export type MethodKind = 'unary' | 'server-stream' | 'client-stream' | 'bidi-stream';
+
+/** The `--kind` option: call a method without asking reflection. */
+export function kindOption(): Option {
+  return new Option('--kind <kind>', 'method kind, skips reflection').choices([
+    'unary',
+    'server-stream',
+    'client-stream',
+    'bidi-stream',
+  ]);
+}
 
 /** How the command line connects. */
 export interface ConnectOptions {

@@ -87,3 +87,8 @@ export function integer(name: string): (text: string) => number {
     return n;
   };
 }
+
+/** Commander argument parser of a repeatable option: collects every value. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,12 +1,17 @@
 /** `xsmb bench <endpoint> <service/method> [json]`: a load test of any method. */
 
 import { codeName, RpcError } from '@xsmb/rpc';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { build } from 'hdr-histogram-js';
 import { type CurveFlags, clientCurve, withCurveOptions } from '../curve-options.js';
-import { type DynamicMethod, dynamicMethod, type MethodKind } from '../dynamic-client.js';
+import {
+  type DynamicMethod,
+  dynamicMethod,
+  kindOption,
+  type MethodKind,
+} from '../dynamic-client.js';
 import { CliError, isLocalError } from '../exit-code.js';
-import { integer, parseMetadata, readMessage } from '../input.js';
+import { collect, integer, parseMetadata, readMessage } from '../input.js';
 import { colors, out } from '../output.js';
 import { showError } from '../rpc-output.js';
 
@@ -50,10 +55,6 @@ export interface BenchReport {
   };
   /** Latency histogram of successful calls: log2 buckets in µs. */
   histogram: Array<{ fromUs: number; toUs: number; count: number }>;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** One call of any kind; returns the stream messages it moved. */
@@ -157,7 +158,8 @@ async function runBench(
   const ok = histogram.totalCount > 0;
   const max = ok ? round(histogram.maxValue / 1000) : 0;
   // A percentile is the top of its bucket, which can lie above the largest value seen.
-  const at = (p: number) => (ok ? Math.min(max, round(histogram.getValueAtPercentile(p) / 1000)) : 0);
+  const at = (p: number) =>
+    ok ? Math.min(max, round(histogram.getValueAtPercentile(p) / 1000)) : 0;
   return {
     calls,
     errors,
@@ -235,14 +237,7 @@ export function benchCommand(program: Command): void {
     )
     .option('--timeout <ms>', 'deadline of each call', integer('--timeout'), 30_000)
     .option('-H, --header <key=value>', 'request metadata, repeatable', collect)
-    .addOption(
-      new Option('--kind <kind>', 'method kind, skips reflection').choices([
-        'unary',
-        'server-stream',
-        'client-stream',
-        'bidi-stream',
-      ]),
-    )
+    .addOption(kindOption())
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',

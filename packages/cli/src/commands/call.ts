@@ -1,10 +1,15 @@
 /** `xsmb call <endpoint> <service/method> [json]`. */
 
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type CurveFlags, clientCurve, withCurveOptions } from '../curve-options.js';
-import { type DynamicMethod, dynamicMethod, type MethodKind } from '../dynamic-client.js';
+import {
+  type DynamicMethod,
+  dynamicMethod,
+  kindOption,
+  type MethodKind,
+} from '../dynamic-client.js';
 import { isLocalError } from '../exit-code.js';
-import { integer, parseMetadata, readMessage, readNdjson } from '../input.js';
+import { collect, integer, parseMetadata, readMessage, readNdjson } from '../input.js';
 import { ndjson, toJson } from '../json-mapping.js';
 import { out } from '../output.js';
 import { showError, showTrailers } from '../rpc-output.js';
@@ -14,10 +19,6 @@ interface CallFlags extends CurveFlags {
   timeout: number;
   kind?: MethodKind;
   json?: boolean;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** Streams the NDJSON of standard input into a client or bidi stream, then half-closes. */
@@ -95,14 +96,7 @@ export function callCommand(program: Command): void {
     )
     .option('-H, --header <key=value>', 'request metadata, repeatable', collect)
     .option('--timeout <ms>', 'call deadline in ms (0: none)', integer('--timeout'), 30_000)
-    .addOption(
-      new Option('--kind <kind>', 'method kind, skips reflection').choices([
-        'unary',
-        'server-stream',
-        'client-stream',
-        'bidi-stream',
-      ]),
-    )
+    .addOption(kindOption())
     .option('--json', 'unary: print {"response", "trailers"} or {"error"} as one JSON line')
     .addHelpText(
       'after',

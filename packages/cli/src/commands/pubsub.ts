@@ -4,7 +4,7 @@ import { createPublisher, createSubscriber, defineTopic } from '@xsmb/pubsub';
 import type { Command } from 'commander';
 import { type CurveFlags, clientCurve, serverCurve, withCurveOptions } from '../curve-options.js';
 import { CliError } from '../exit-code.js';
-import { integer, parseMetadata, readMessage, readNdjson } from '../input.js';
+import { collect, integer, parseMetadata, readMessage, readNdjson } from '../input.js';
 import { ndjson, toJson } from '../json-mapping.js';
 import { err, out } from '../output.js';
 
@@ -20,10 +20,6 @@ interface PubFlags extends CurveFlags {
   waitSubscribers: number;
   waitTimeout: number;
   json?: boolean;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 /** Resolves on SIGINT or SIGTERM. */

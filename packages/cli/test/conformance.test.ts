@@ -9,7 +9,7 @@ describe('xsmb conformance', () => {
     const serve = new CliProcess(['conformance', 'serve']);
     try {
       const { endpoint } = JSON.parse(await serve.line());
-      const r = await runCli(['conformance', endpoint], { timeoutMs: 120_000 });
+      const r = await runCli(['conformance', endpoint], { timeoutMs: 170_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe(
         `${[...SCENARIOS.map((s) => `PASS  ${s.name}`), `${SCENARIOS.length} passed, 0 failed`].join('\n')}\n`,
@@ -19,7 +19,7 @@ describe('xsmb conformance', () => {
     } finally {
       await serve.close();
     }
-  });
+  }, 180_000);
 
   it('catches a server whose handlers ignore deadlines and cancellation (FAIL, exit 1, --json)', async () => {
     const server = createServer();

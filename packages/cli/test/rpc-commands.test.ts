@@ -234,9 +234,8 @@ describe('xsmb list, describe, call, health', () => {
   it('bad arguments exit 1 with a message', async () => {
     const r = await runCli(['call', 'nope', 'demo.Greeter/hello', '{}']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      'xsmb: cannot use endpoint nope: bad endpoint "nope" (want tcp://host:port or ipc:///path)\n',
-    );
+    // The wording after the colon depends on the engine (zmtp or libzmq).
+    expect(r.stderr).toMatch(/^xsmb: cannot use endpoint nope: .+\n$/);
     const json = await runCli(['call', endpoint, 'demo.Greeter/hello', '{bad']);
     expect(json.code).toBe(1);
     expect(json.stderr.startsWith('xsmb: the message is not valid JSON: ')).toBe(true);
@@ -297,7 +296,10 @@ describe('xsmb health --watch', () => {
     try {
       expect(await watch.line()).toBe('SERVING');
       await server.close({ graceMs: 0 });
-      expect(await watch.line()).toBe('UNAVAILABLE');
+      // A check may land during the (short) drain and see DRAINING first.
+      let next = await watch.line();
+      if (next === 'DRAINING') next = await watch.line();
+      expect(next).toBe('UNAVAILABLE');
     } finally {
       expect(await watch.close()).toBe(0);
       await server.close({ graceMs: 0 });

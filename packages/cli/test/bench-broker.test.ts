@@ -104,6 +104,26 @@ describe('xsmb bench', () => {
       );
       expect([bidi.calls, bidi.errors, bidi.messages]).toEqual([10, 0, 30]);
 
+      // --rate paces call k to start no earlier than k / rate s: 20 calls at 200/s take at least 95 ms.
+      const paced = JSON.parse(
+        (
+          await runCli([
+            'bench',
+            endpoint,
+            'demo.Load/ping',
+            '-n',
+            '20',
+            '-c',
+            '4',
+            '--rate',
+            '200',
+            '--json',
+          ])
+        ).stdout,
+      );
+      expect(paced.calls).toBe(20);
+      expect(paced.durationMs).toBeGreaterThanOrEqual(95);
+
       const text = await runCli(['bench', endpoint, 'demo.Load/ping', '-n', '50', '-c', '2']);
       const lines = text.stdout.split('\n');
       expect(lines[0]).toMatch(/^50 calls in \d+\.\d\d s: \d+ calls\/s, 0 errors$/);

@@ -141,3 +141,33 @@ describe('xsmb pub', () => {
     );
   });
 });
+
+describe('xsmb pub and sub over CURVE', () => {
+  it('pub --bind with its keys from the environment, sub with the server key', async () => {
+    const server = JSON.parse((await runCli(['keygen', '--json'])).stdout);
+    const pub = new CliProcess(
+      ['pub', 'tcp://127.0.0.1:0', 'orders', '{"id":1}', '--bind', '--wait-subscribers', '1'],
+      {
+        env: { XSMB_CURVE_PUBLIC_KEY: server.publicKey, XSMB_CURVE_SECRET_KEY: server.secretKey },
+      },
+    );
+    const endpoint = (await pub.line('stderr')).slice('listening on '.length);
+    const sub = new CliProcess([
+      'sub',
+      endpoint,
+      'orders',
+      '--count',
+      '1',
+      `--curve-server-key=${server.publicKey}`,
+    ]);
+    try {
+      const m = JSON.parse(await sub.line());
+      expect([m.topic, m.seq, m.value]).toEqual(['orders', 1, { id: 1 }]);
+      expect(await sub.exited).toBe(0);
+      expect(await pub.exited).toBe(0);
+    } finally {
+      await sub.close();
+      await pub.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 /** `xsmb bench <endpoint> <service/method> [json]`: a load test of any method. */
 
 import { codeName, RpcError } from '@xsmb/rpc';
+import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { build } from 'hdr-histogram-js';
 import { type CurveFlags, clientCurve, withCurveOptions } from '../curve-options.js';
@@ -96,12 +97,51 @@ async function once(
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
+/** What the progress line shows, four times a second. */
+interface ProgressTick {
+  calls: number;
+  errors: number;
+  elapsedMs: number;
+  p50Ms: number;
+}
+
+/**
+ * A live progress bar on stderr (cli-progress), towards `--count` calls or
+ * the end of `--duration`; nothing when stderr is not a terminal.
+ */
+function progressBar(flags: BenchFlags): { tick(t: ProgressTick): void; stop(): void } {
+  if (process.stderr.isTTY !== true) return { tick: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      format:
+        '{bar} {percentage}% | {calls} calls | {rate} calls/s | {errors} errors | p50 {p50} ms',
+      stream: process.stderr,
+      clearOnComplete: true,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  const total = flags.count ?? Math.round(flags.duration * 1000);
+  bar.start(total, 0, { calls: 0, rate: 0, errors: 0, p50: 0 });
+  return {
+    tick(t) {
+      bar.update(flags.count !== undefined ? t.calls : Math.round(t.elapsedMs), {
+        calls: t.calls,
+        rate: Math.round((t.calls * 1000) / Math.max(1, t.elapsedMs)),
+        errors: t.errors,
+        p50: t.p50Ms,
+      });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
 /** Runs the load and collects the report. */
 async function runBench(
   method: DynamicMethod,
   message: unknown,
   flags: BenchFlags,
-  progress: (line: string) => void,
+  progress: (tick: ProgressTick) => void,
 ): Promise<BenchReport> {
   const histogram = build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
   const buckets: number[] = [];
@@ -115,10 +155,12 @@ async function runBench(
   const endAt = started + flags.duration * 1000;
   const more = () => (flags.count !== undefined ? issued < flags.count : performance.now() < endAt);
   const ticker = setInterval(() => {
-    const s = (performance.now() - started) / 1000;
-    progress(
-      `${calls} calls  ${Math.round(calls / s)} calls/s  ${errors} errors  p50 ${round(histogram.getValueAtPercentile(50) / 1000)} ms`,
-    );
+    progress({
+      calls,
+      errors,
+      elapsedMs: performance.now() - started,
+      p50Ms: round(histogram.getValueAtPercentile(50) / 1000),
+    });
   }, 250);
   const worker = async () => {
     while (more()) {
@@ -241,7 +283,7 @@ export function benchCommand(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nA progress line is shown on stderr while it runs (when stderr is a terminal).\nFailed calls are counted by code; the exit code is 0 unless the bench could not start.',
+      '\nA progress bar is shown on stderr while it runs (when stderr is a terminal).\nFailed calls are counted by code; the exit code is 0 unless the bench could not start.',
     );
   withCurveOptions(command).action(
     async (endpoint: string, path: string, json: string | undefined, flags: BenchFlags) => {
@@ -256,11 +298,13 @@ export function benchCommand(program: Command): void {
           timeoutMs: flags.timeout,
         });
         const message = await readMessage(json, { stdinFree: false, fallback: {} });
-        const tty = process.stderr.isTTY === true;
-        const report = await runBench(method, message, flags, (line) => {
-          if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-        });
-        if (tty) process.stderr.write('\r\x1b[2K');
+        const bar = progressBar(flags);
+        let report: BenchReport;
+        try {
+          report = await runBench(method, message, flags, (t) => bar.tick(t));
+        } finally {
+          bar.stop();
+        }
         if (flags.json === true) out(JSON.stringify(report));
         else printReport(report, method.kind);
       } catch (error) {

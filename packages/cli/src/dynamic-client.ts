@@ -6,9 +6,11 @@
 
 import {
   type CallOptions,
+  Code,
   createClient,
   defineService,
   ReflectionService,
+  RpcError,
   type ServiceReflection,
   unary,
 } from '@xsmb/rpc';
@@ -102,7 +104,17 @@ export async function dynamicMethod(
   const { service, method } = splitPath(path);
   let kind = options.kind;
   if (kind === undefined) {
-    const services = await reflect(endpoint, options);
+    let services: ServiceReflection[];
+    try {
+      services = await reflect(endpoint, options);
+    } catch (error) {
+      if (error instanceof RpcError && error.code === Code.UNIMPLEMENTED) {
+        throw new CliError(
+          'the server does not serve reflection (xsmb.reflection.v1): give the method kind with --kind',
+        );
+      }
+      throw error;
+    }
     const found = services.find((s) => s.name === service)?.methods.find((m) => m.name === method);
     if (found === undefined) {
       throw new CliError(

@@ -1,5 +1,6 @@
 /** The `xsmb` command tree. */
 
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { brokerCommand } from './commands/broker.js';
@@ -10,8 +11,10 @@ import { keygenCommand } from './commands/keygen.js';
 import { pubsubCommands } from './commands/pubsub.js';
 import { reflectionCommands } from './commands/reflection.js';
 
-/** The package version, shown by `xsmb --version`. */
-export const VERSION = '0.1.0';
+/** The package version, shown by `xsmb --version` (read from package.json, so it follows releases). */
+export const VERSION: string = (
+  createRequire(import.meta.url)('../package.json') as { version: string }
+).version;
 
 /** Builds the `xsmb` program (commander), every command registered. */
 export function createProgram(): Command {

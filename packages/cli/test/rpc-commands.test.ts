@@ -279,6 +279,33 @@ describe('xsmb list, describe, call, health', () => {
   });
 });
 
+describe('xsmb call without reflection', () => {
+  it('asks for --kind, and calls with it', async () => {
+    const server = createServer({ reflection: false });
+    serve(server);
+    const [endpoint] = await server.listen('tcp://127.0.0.1:0');
+    try {
+      expect(await runCli(['call', endpoint, 'demo.Greeter/hello', '{"name":"x"}'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'xsmb: the server does not serve reflection (xsmb.reflection.v1): give the method kind with --kind\n',
+      });
+      const r = await runCli([
+        'call',
+        endpoint,
+        'demo.Greeter/ticks',
+        '{"n":2}',
+        '--kind',
+        'server-stream',
+      ]);
+      expect(r.stdout).toBe('{"i":0}\n{"i":1}\n');
+    } finally {
+      await server.close({ graceMs: 0 });
+    }
+  });
+});
+
 describe('xsmb health --watch', () => {
   it('prints each change of status', async () => {
     const server = createServer();

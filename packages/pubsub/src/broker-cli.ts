@@ -20,7 +20,11 @@
 import { parseArgs } from 'node:util';
 import { createBroker } from './broker.js';
 
+const DEPRECATED =
+  'Deprecated: use `xsmb broker` from @xsmb/cli (same options); this command goes away in a later release.';
+
 const USAGE = `Usage: xsmb-pubsub-broker --frontend <endpoint> --backend <endpoint> [options]
+${DEPRECATED}
 
   --frontend <endpoint>        where publishers connect, e.g. tcp://0.0.0.0:5555 (port 0: any free port)
   --backend <endpoint>         where subscribers connect, e.g. tcp://0.0.0.0:5556
@@ -100,6 +104,7 @@ if (values.help === true) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+process.stderr.write(`xsmb-pubsub-broker: ${DEPRECATED}\n`);
 if (values.frontend === undefined || values.backend === undefined) {
   fail('--frontend and --backend are required');
 }

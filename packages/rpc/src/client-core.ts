@@ -3,7 +3,7 @@
  * endpoint), endpoint choice per call, call ids, the in-flight limit, the
  * deadline queue, cancellation, and dispatch of incoming envelopes to calls.
  * Method kinds (unary here, streams in `@xsmb/stream`) drive calls through
- * {@link ClientCore.start} and a {@link CallHandler}.
+ * {@link ClientEngine.start} and a {@link CallHandler}.
  */
 
 import type { Codec } from '@xsmb/codec';
@@ -17,6 +17,7 @@ import type {
 } from './call.js';
 import { Code } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
+import type { CallHandler, ClientCall, ClientCore, RetryPolicy } from './engine.js';
 import {
   checkEnvelope,
   type Envelope,
@@ -31,18 +32,6 @@ import { Listeners } from './listeners.js';
 import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
-
-/** Retry policy for methods declared `idempotent`. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. Default `3`. */
-  maxAttempts?: number;
-  /** Backoff before the second attempt, ms; doubles each time with ±20% jitter. Default `10`. */
-  initialBackoffMs?: number;
-  /** Upper bound of the backoff, ms. Default `1000`. */
-  maxBackoffMs?: number;
-  /** Codes worth a retry. Default `[UNAVAILABLE]`. */
-  retryableCodes?: readonly Code[];
-}
 
 /** How a client picks the endpoint of each call. */
 export type LoadBalancing = 'round-robin' | 'least-outstanding';
@@ -77,14 +66,6 @@ export interface ClientCoreOptions {
   retry?: RetryPolicy | false;
 }
 
-/** Receives what happens to one call; implemented by each method kind. */
-export interface CallHandler {
-  /** An envelope for this call arrived (RESPONSE, ERROR, DATA, END, CREDIT); `size` is its encoded length. */
-  onEnvelope(envelope: Envelope, call: ClientCall, size: number): void;
-  /** The call ended without a server answer (deadline, abort, disconnect, close). */
-  onError(error: RpcError, call: ClientCall): void;
-}
-
 type ConnState = 'connecting' | 'ready' | 'failing';
 
 class Connection {
@@ -93,7 +74,7 @@ class Connection {
   reason = '';
   draining = false;
   outstanding = 0;
-  readonly calls = new Set<ClientCall>();
+  readonly calls = new Set<ClientCallRecord>();
   connectTimer: ReturnType<typeof setTimeout> | undefined;
   constructor(
     readonly endpoint: string,
@@ -105,14 +86,14 @@ class Connection {
 }
 
 /** One call in flight on a client. */
-export class ClientCall implements Expirable {
+export class ClientCallRecord implements ClientCall, Expirable {
   /** Deadline bucket key, or -1 without deadline. */
   deadlineKey = -1;
   done = false;
   #abortListener: (() => void) | undefined;
 
   constructor(
-    readonly core: ClientCore,
+    readonly core: ClientEngine,
     readonly id: number,
     readonly conn: Connection,
     readonly path: string,
@@ -129,6 +110,11 @@ export class ClientCall implements Expirable {
   /** The endpoint this call went to. */
   get endpoint(): string {
     return this.conn.endpoint;
+  }
+
+  /** True while the connection's send queue is full. */
+  full(): boolean {
+    return this.conn.transport.isFull?.() === true;
   }
 
   listenAbort(): void {
@@ -240,7 +226,7 @@ const DEFAULT_RETRY: Required<RetryPolicy> = {
 };
 
 /** The client engine. Method kinds use it; users see the typed client from `createClient`. */
-export class ClientCore {
+export class ClientEngine implements ClientCore {
   readonly codec: Codec;
   readonly listeners: Listeners;
   readonly deadlines = new DeadlineQueue();
@@ -250,7 +236,7 @@ export class ClientCore {
   readonly retry: Required<RetryPolicy> | undefined;
   readonly #interceptors: readonly ClientInterceptor[];
   readonly #conns: Connection[] = [];
-  readonly #calls = new Map<number, ClientCall>();
+  readonly #calls = new Map<number, ClientCallRecord>();
   readonly #maxInFlight: number;
   readonly #maxQueued: number;
   readonly #balancing: LoadBalancing;
@@ -348,7 +334,7 @@ export class ClientCore {
     handler: CallHandler,
     deadlineAt: number,
     payload: unknown,
-  ): ClientCall | Promise<ClientCall> {
+  ): ClientCallRecord | Promise<ClientCallRecord> {
     const error = this.#precheck(request, deadlineAt);
     if (error) return Promise.reject(error);
     if (this.#inFlight < this.#maxInFlight && this.#slotWaiters.length === 0) {
@@ -366,7 +352,7 @@ export class ClientCore {
     handler: CallHandler,
     deadlineAt: number,
     payload: unknown,
-  ): Promise<ClientCall> {
+  ): Promise<ClientCallRecord> {
     if (this.#inFlight >= this.#maxInFlight || this.#slotWaiters.length > 0) {
       await this.#wait(this.#slotWaiters, request, deadlineAt, 'waiting for an in-flight slot');
     } else {
@@ -454,13 +440,13 @@ export class ClientCore {
     deadlineAt: number,
     payload: unknown,
     conn: Connection,
-  ): ClientCall {
+  ): ClientCallRecord {
     let id = ++this.#nextId;
     if (id > MAX_CALL_ID) {
       this.#nextId = 1;
       id = 1;
     }
-    const call = new ClientCall(this, id, conn, request.path, handler, request.signal, now());
+    const call = new ClientCallRecord(this, id, conn, request.path, handler, request.signal, now());
     this.#calls.set(id, call);
     conn.calls.add(call);
     conn.outstanding++;
@@ -518,7 +504,7 @@ export class ClientCore {
     return call;
   }
 
-  #sendFailed(call: ClientCall, e: unknown): void {
+  #sendFailed(call: ClientCallRecord, e: unknown): void {
     if (call.done) return;
     const code = (e as { code?: string }).code;
     const rpcCode =
@@ -534,7 +520,7 @@ export class ClientCore {
   }
 
   /** Sends an envelope of a call, reporting a failed send as the call's end. */
-  send(call: ClientCall, bytes: Uint8Array): Promise<void> {
+  send(call: ClientCallRecord, bytes: Uint8Array): Promise<void> {
     return call.send(bytes).catch((e: unknown) => this.#sendFailed(call, e));
   }
 
@@ -542,7 +528,7 @@ export class ClientCore {
    * Ends a call from the client side: tells the server (CANCEL, best effort)
    * and fails the call with `error`.
    */
-  cancel(call: ClientCall, error: RpcError): void {
+  cancel(call: ClientCallRecord, error: RpcError): void {
     if (call.done) return;
     try {
       call.send(encodeCancel(this.codec, call.id)).catch(() => {});
@@ -570,16 +556,16 @@ export class ClientCore {
   }
 
   /** The call's deadline passed: fail it with DEADLINE_EXCEEDED (the server expires its side on its own). */
-  expire(call: ClientCall): void {
+  expire(call: ClientCallRecord): void {
     this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
   }
 
   /** Ends a call: with `error` the handler's onError runs; without, the handler already settled. */
-  finish(call: ClientCall, error?: RpcError): void {
+  finish(call: ClientCallRecord, error?: RpcError): void {
     this.#end(call, error, false);
   }
 
-  #end(call: ClientCall, error: RpcError | undefined, notify = true): void {
+  #end(call: ClientCallRecord, error: RpcError | undefined, notify = true): void {
     if (call.done) return;
     call.done = true;
     this.#calls.delete(call.id);
@@ -755,7 +741,7 @@ export class ClientCore {
     call.handler.onEnvelope(env, call, bytes.byteLength);
   }
 
-  #emitIn(call: ClientCall, env: Envelope): void {
+  #emitIn(call: ClientCallRecord, env: Envelope): void {
     const kind = env[1] as number;
     this.listeners.message({
       side: 'client',
@@ -783,7 +769,7 @@ export class ClientCore {
   }
 
   /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
-  emitOut(call: ClientCall, kind: number, message: unknown, metadata?: Metadata): void {
+  emitOut(call: ClientCallRecord, kind: number, message: unknown, metadata?: Metadata): void {
     if (!this.listeners.hasMessage) return;
     this.listeners.message({
       side: 'client',

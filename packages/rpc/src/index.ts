@@ -5,9 +5,9 @@
  * concurrency limits.
  */
 
+// For end users.
 /** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
 export { TransportError, type TransportErrorCode } from '@xsmb/transport';
-// For end users.
 export {
   HealthService,
   type MethodReflection,
@@ -31,50 +31,19 @@ export type {
   ServerRequest,
   ServerResponse,
 } from './call.js';
-// For other libraries (@xsmb/stream, @xsmb/tracing): the engines and the wire.
-export { type ClientOptions, clientCore, clientStats, createClient } from './client.js';
-export type { ClientStats, LoadBalancing, RetryPolicy } from './client-core.js';
-export { type CallHandler, ClientCall, ClientCore, type ClientCoreOptions } from './client-core.js';
+export { type ClientOptions, clientStats, createClient } from './client.js';
+export type { ClientStats, LoadBalancing } from './client-core.js';
 export { Code, codeName } from './code.js';
-export { DeadlineQueue, type Expirable } from './deadline-queue.js';
+export type { RetryPolicy } from './engine.js';
 export {
-  checkEnvelope,
-  type Envelope,
-  encodeCancel,
-  encodeCredit,
-  encodeData,
-  encodeEnd,
-  encodeError,
-  encodeGoaway,
-  encodeRequest,
-  encodeResponse,
-  Kind,
-  kindMismatchMessage,
-  MAX_CALL_ID,
-  PROTOCOL_REVISION,
-  PROTOCOL_VERSION,
-  peekHeader,
-  requestKind,
-} from './envelope.js';
-export {
-  isEmptyMetadata,
   type Metadata,
   MetadataKey,
   MetadataLimits,
-  type MetadataProblem,
-  metadataProblem,
   type XSMBMetaData,
 } from './metadata.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';
 export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
 export type { HealthStatus, ServerStats } from './server-core.js';
-export {
-  type RegisteredMethod,
-  ServerCall,
-  ServerCore,
-  type ServerCoreOptions,
-} from './server-core.js';
-export type { MethodAdapter, MethodInfo } from './service.js';
 export {
   type AnyMethod,
   type CheckReserved,
@@ -91,8 +60,6 @@ export {
   type ServiceImplementation,
 } from './service.js';
 export {
-  check,
-  errorFromEnvelope,
   type UnaryClientMethod,
   type UnaryDescriptor,
   type UnaryHandler,
@@ -100,3 +67,4 @@ export {
   type UnarySchemaOptions,
   unary,
 } from './unary.js';
+// For other libraries (method kinds, observers): `@xsmb/rpc/kit`.

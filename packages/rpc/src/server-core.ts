@@ -3,7 +3,7 @@
  * and checking of envelopes, the concurrency limit and its bounded queue,
  * deadlines, cancellation, and graceful shutdown. Method kinds serve a call
  * through {@link MethodAdapter.serve} and end it with
- * {@link ServerCall.respond} / {@link ServerCall.fail} (or stream envelopes).
+ * {@link ServerCallRecord.respond} / {@link ServerCallRecord.fail} (or stream envelopes).
  */
 
 import type { Codec } from '@xsmb/codec';
@@ -18,6 +18,7 @@ import type {
 } from './call.js';
 import { Code, codeName } from './code.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
+import type { RegisteredMethod, ServerCall, ServerCore } from './engine.js';
 import {
   checkEnvelope,
   type Envelope,
@@ -104,15 +105,8 @@ export interface ServerStats {
   ignoredEnvelopes: number;
 }
 
-/** A registered method: where it lives, its handler. */
-export interface RegisteredMethod extends MethodInfo {
-  readonly handler: (...args: never[]) => unknown;
-  /** Keep answering during `close({ graceMs })` (the health check, so probers see `DRAINING`). */
-  readonly servesWhileDraining?: boolean;
-}
-
 /** One call inside a server; it is also the handler's `ctx`. */
-export class ServerCall implements CallContext, Expirable {
+export class ServerCallRecord implements ServerCall, CallContext, Expirable {
   readonly trailers: Metadata = {};
   readonly deadline: number;
   /** Monotonic deadline. */
@@ -138,7 +132,7 @@ export class ServerCall implements CallContext, Expirable {
   #running = false;
 
   constructor(
-    readonly core: ServerCore,
+    readonly core: ServerEngine,
     readonly peer: PeerId,
     readonly callId: number,
     readonly registered: RegisteredMethod,
@@ -153,6 +147,11 @@ export class ServerCall implements CallContext, Expirable {
       this.deadlineAt = Number.POSITIVE_INFINITY;
       this.deadline = Number.POSITIVE_INFINITY;
     }
+  }
+
+  /** The handler's context. */
+  get ctx(): CallContext {
+    return this;
   }
 
   get service(): string {
@@ -261,7 +260,7 @@ export class ServerCall implements CallContext, Expirable {
 }
 
 /** Unary calls take nothing after their REQUEST but CANCEL; stream kinds take DATA, END, CREDIT. */
-function acceptsStreamEnvelopes(call: ServerCall): boolean {
+function acceptsStreamEnvelopes(call: ServerCallRecord): boolean {
   return call.registered.descriptor.kind !== 'unary';
 }
 
@@ -293,7 +292,7 @@ function toRpcError(error: unknown, expose: boolean): RpcError {
 }
 
 /** The server engine. Users see it through `createServer`. */
-export class ServerCore {
+export class ServerEngine implements ServerCore {
   readonly codec: Codec;
   readonly transport: ServerTransport;
   readonly listeners: Listeners;
@@ -304,8 +303,8 @@ export class ServerCore {
   readonly #interceptors: readonly ServerInterceptor[];
   readonly #authorize: Authorize | undefined;
   readonly #chains = new Map<RegisteredMethod, ServerNext>();
-  readonly #active = new Map<PeerId, Map<number, ServerCall>>();
-  readonly #queue: ServerCall[] = [];
+  readonly #active = new Map<PeerId, Map<number, ServerCallRecord>>();
+  readonly #queue: ServerCallRecord[] = [];
   readonly #peers = new Set<PeerId>();
   readonly #maxConcurrency: number;
   readonly #maxQueued: number;
@@ -347,7 +346,7 @@ export class ServerCore {
   }
 
   /** The request object interceptors and the authorize hook see. */
-  requestOf(call: ServerCall, message: unknown): ServerRequest {
+  requestOf(call: ServerCallRecord, message: unknown): ServerRequest {
     return {
       kind: call.registered.descriptor.kind,
       service: call.service,
@@ -355,7 +354,7 @@ export class ServerCore {
       path: call.path,
       descriptor: call.registered.descriptor,
       message,
-      ctx: call,
+      ctx: call.ctx,
     };
   }
 
@@ -363,7 +362,7 @@ export class ServerCore {
    * Runs the server-wide authorize hook. Returns `undefined` at once when
    * there is none (the common, fast case), else the hook's result.
    */
-  authorizeCall(call: ServerCall, message: unknown): void | Promise<void> {
+  authorizeCall(call: ServerCallRecord, message: unknown): void | Promise<void> {
     if (!this.#authorize) return undefined;
     return this.#authorize(this.requestOf(call, message));
   }
@@ -505,7 +504,7 @@ export class ServerCore {
     }
   }
 
-  #emitIn(call: ServerCall, env: Envelope): void {
+  #emitIn(call: ServerCallRecord, env: Envelope): void {
     const kind = env[1] as number;
     this.listeners.message({
       side: 'server',
@@ -535,7 +534,7 @@ export class ServerCore {
     }
   }
 
-  #activeCall(peer: PeerId, id: number): ServerCall | undefined {
+  #activeCall(peer: PeerId, id: number): ServerCallRecord | undefined {
     return this.#active.get(peer)?.get(id);
   }
 
@@ -584,7 +583,7 @@ export class ServerCore {
       this.#sendBare(peer, id, Code.FAILED_PRECONDITION, `call id ${id} is already in use`);
       return;
     }
-    const call = new ServerCall(
+    const call = new ServerCallRecord(
       this,
       peer,
       id,
@@ -616,7 +615,7 @@ export class ServerCore {
     }
   }
 
-  #run(call: ServerCall): void {
+  #run(call: ServerCallRecord): void {
     this.#running++;
     this.#stats.started++;
     call.markRunning();
@@ -628,7 +627,7 @@ export class ServerCore {
   }
 
   /** Called exactly once per call when it is over (answered, failed, or abandoned before it ran). */
-  settle(call: ServerCall): void {
+  settle(call: ServerCallRecord): void {
     const calls = this.#active.get(call.peer);
     if (calls?.get(call.callId) !== call) return;
     calls.delete(call.callId);
@@ -665,7 +664,7 @@ export class ServerCore {
   }
 
   /** How a call ended: why it was abandoned (cancel, deadline, shutdown), else the error it failed with. */
-  #outcome(call: ServerCall): RpcError | undefined {
+  #outcome(call: ServerCallRecord): RpcError | undefined {
     if (call.cancelled) return call.signal.reason as RpcError;
     return call.error;
   }
@@ -677,7 +676,7 @@ export class ServerCore {
 
   #next(): void {
     while (this.#running < this.#maxConcurrency && this.#queue.length > 0) {
-      const call = this.#queue.shift() as ServerCall;
+      const call = this.#queue.shift() as ServerCallRecord;
       call.queued = false;
       // Its deadline may have passed while it waited, before the timer fired: don't run it.
       if (call.deadlineAt <= now()) {
@@ -690,7 +689,7 @@ export class ServerCore {
     if (this.#running === 0 && this.#queue.length === 0) this.#idle?.();
   }
 
-  sendResponse(call: ServerCall, payload: unknown): void {
+  sendResponse(call: ServerCallRecord, payload: unknown): void {
     const trailers = isEmptyMetadata(call.trailers) ? undefined : call.trailers;
     let bytes: Uint8Array;
     try {
@@ -727,7 +726,7 @@ export class ServerCore {
     });
   }
 
-  sendEnd(call: ServerCall): void {
+  sendEnd(call: ServerCallRecord): void {
     const trailers = isEmptyMetadata(call.trailers) ? undefined : call.trailers;
     this.emitOut(call, Kind.END, undefined, call.trailers);
     let bytes: Uint8Array;
@@ -745,7 +744,7 @@ export class ServerCore {
    * int64): a server bug, so the client gets INTERNAL with a generic message
    * unless `exposeInternalErrors`; the call's outcome keeps the real error.
    */
-  #encodeFailed(call: ServerCall, what: string, cause: unknown): void {
+  #encodeFailed(call: ServerCallRecord, what: string, cause: unknown): void {
     const error = new Error(`${what} could not be encoded: ${(cause as Error).message}`, { cause });
     call.error = outcomeOf(error, this.#expose);
     this.sendError(call, error);
@@ -755,7 +754,7 @@ export class ServerCore {
    * A RESPONSE above the transport's `maxMessageBytes`: tell the client
    * (RESOURCE_EXHAUSTED, as gRPC) instead of leaving it to its deadline.
    */
-  #tooLarge(call: ServerCall, e: unknown): void {
+  #tooLarge(call: ServerCallRecord, e: unknown): void {
     // Only reached with transports that do not expose maxMessageBytes (see sendResponse).
     const name = codeName(Code.RESOURCE_EXHAUSTED);
     this.#failed++;
@@ -769,7 +768,7 @@ export class ServerCore {
   }
 
   /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
-  emitOut(call: ServerCall, kind: number, message: unknown, metadata?: Metadata): void {
+  emitOut(call: ServerCallRecord, kind: number, message: unknown, metadata?: Metadata): void {
     if (!this.listeners.hasMessage) return;
     this.listeners.message({
       side: 'server',
@@ -783,7 +782,7 @@ export class ServerCore {
     });
   }
 
-  sendError(call: ServerCall, error: unknown): void {
+  sendError(call: ServerCallRecord, error: unknown): void {
     const e = toRpcError(error, this.#expose);
     const trailers = { ...call.trailers, ...e.metadata };
     if (this.listeners.hasMessage) {
@@ -814,14 +813,14 @@ export class ServerCore {
     this.sendRaw(call, bytes);
   }
 
-  sendRaw(call: ServerCall, bytes: Uint8Array): Promise<void> {
+  sendRaw(call: ServerCallRecord, bytes: Uint8Array): Promise<void> {
     return this.transport.send(call.peer, bytes).catch(() => {
       // The client is gone; nothing to tell it. Counted for operators.
       this.#stats.sendFailures++;
     });
   }
 
-  /** An ERROR for a call that has no ServerCall (refused before it started). */
+  /** An ERROR for a call that has no ServerCallRecord (refused before it started). */
   #sendBare(peer: PeerId, id: number, code: Code, message: string, trailers?: Metadata): void {
     let bytes: Uint8Array;
     try {

@@ -45,6 +45,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { createClient, createServer, defineService, unary } from '@xsmb/rpc';
+import { serverCore } from '@xsmb/rpc/kit';
 import { clientTracing, serverTracing } from '../src/index.js';
 
 const MODES = ['off', 'pass-through', 'noop', 'sdk 10%', 'sdk 10% + metrics', 'sdk 100%'] as const;
@@ -164,11 +165,11 @@ async function serverChild(mode: Mode): Promise<void> {
   await next('mark');
   const cpu = process.cpuUsage();
   const spansAtMark = spans();
-  const io = server.core.transport.stats();
+  const io = serverCore(server).transport.stats();
   send({ t: 'marked' });
   await next('report');
   const cpuSpent = cpuUs(cpu);
-  const now = server.core.transport.stats();
+  const now = serverCore(server).transport.stats();
   send({
     t: 'report',
     calls: 0,

@@ -2,14 +2,13 @@ import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   type CallContext,
   Code,
-  type Envelope,
-  Kind,
   RpcError,
   type ServerInterceptor,
   type ServerNext,
   type ServerRequest,
   type ServerResponse,
 } from '@xsmb/rpc';
+import { type Envelope, Kind } from '@xsmb/rpc/kit';
 import { CallRecord } from './call-record.js';
 import { endpointAttributes } from './endpoint.js';
 import { metadataGetter } from './metadata-carrier.js';

@@ -15,7 +15,9 @@ import type {
   ClientRequest,
   RpcListener,
 } from './call.js';
+import { Wire } from './call-wire.js';
 import { Code } from './code.js';
+import { type ContextValues, createContextValues } from './context-values.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import type { CallHandler, ClientCall, ClientCore, RetryPolicy } from './engine.js';
 import {
@@ -100,6 +102,8 @@ export class ClientCallRecord implements ClientCall, Expirable {
     readonly handler: CallHandler,
     readonly signal: AbortSignal | undefined,
     readonly startedAt: number,
+    /** The request's wire (absent on hand-made requests with a wire of their own). */
+    readonly wire: Wire | undefined,
   ) {}
 
   /** Sends an envelope of this call (DATA, END, CREDIT) on its connection. */
@@ -160,6 +164,8 @@ class Request implements ClientRequest {
     public deadlineAt: number,
     public signal: AbortSignal | undefined,
     public waitForReady: boolean,
+    readonly contextValues: ContextValues,
+    readonly wire: Wire,
   ) {
     this.kind = info.descriptor.kind;
     this.service = info.service;
@@ -311,6 +317,8 @@ export class ClientEngine implements ClientCore {
       Number.isFinite(timeoutMs) ? now() + Math.max(0, timeoutMs) : Number.POSITIVE_INFINITY,
       signal,
       options?.waitForReady ?? this.waitForReady,
+      options?.contextValues ?? createContextValues(),
+      new Wire(),
     );
   }
 
@@ -446,7 +454,18 @@ export class ClientEngine implements ClientCore {
       this.#nextId = 1;
       id = 1;
     }
-    const call = new ClientCallRecord(this, id, conn, request.path, handler, request.signal, now());
+    const wire = request.wire instanceof Wire ? request.wire : undefined;
+    if (wire) wire.endpoint = conn.endpoint;
+    const call = new ClientCallRecord(
+      this,
+      id,
+      conn,
+      request.path,
+      handler,
+      request.signal,
+      now(),
+      wire,
+    );
     this.#calls.set(id, call);
     conn.calls.add(call);
     conn.outstanding++;
@@ -738,6 +757,7 @@ export class ClientEngine implements ClientCore {
       return;
     }
     if (this.listeners.hasMessage) this.#emitIn(call, env);
+    if (env[1] === Kind.DATA) call.wire?.notify('in', env[3]);
     call.handler.onEnvelope(env, call, bytes.byteLength);
   }
 
@@ -770,6 +790,7 @@ export class ClientEngine implements ClientCore {
 
   /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
   emitOut(call: ClientCallRecord, kind: number, message: unknown, metadata?: Metadata): void {
+    if (kind === Kind.DATA) call.wire?.notify('out', message);
     if (!this.listeners.hasMessage) return;
     this.listeners.message({
       side: 'client',

@@ -20,6 +20,7 @@ export type {
   CallEndEvent,
   CallOptions,
   CallStartEvent,
+  CallWire,
   ClientInterceptor,
   ClientNext,
   ClientRequest,
@@ -30,10 +31,17 @@ export type {
   ServerNext,
   ServerRequest,
   ServerResponse,
+  WireObserver,
 } from './call.js';
 export { type ClientOptions, clientStats, createClient } from './client.js';
 export type { ClientStats, LoadBalancing } from './client-core.js';
 export { Code, codeName } from './code.js';
+export {
+  type ContextKey,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+} from './context-values.js';
 export type { RetryPolicy } from './engine.js';
 export {
   type Metadata,

@@ -16,7 +16,9 @@ import type {
   ServerNext,
   ServerRequest,
 } from './call.js';
+import { Wire } from './call-wire.js';
 import { Code, codeName } from './code.js';
+import type { ContextValues } from './context-values.js';
 import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
 import type { RegisteredMethod, ServerCall, ServerCore } from './engine.js';
 import {
@@ -32,6 +34,7 @@ import {
   peekHeader,
   requestKind,
 } from './envelope.js';
+import { HandlerContext } from './handler-context.js';
 import { kindName } from './kind-name.js';
 import { Listeners } from './listeners.js';
 import { isEmptyMetadata, type Metadata, MetadataKey, metadataProblem } from './metadata.js';
@@ -105,7 +108,11 @@ export interface ServerStats {
   ignoredEnvelopes: number;
 }
 
-/** One call inside a server; it is also the handler's `ctx`. */
+/**
+ * One call inside a server: the engine's record. Handlers get its `ctx`, a
+ * read-only view. It still carries the context's fields itself because
+ * `@xsmb/stream` 0.1 hands the record to handlers; kinds should pass `ctx`.
+ */
 export class ServerCallRecord implements ServerCall, CallContext, Expirable {
   readonly trailers: Metadata = {};
   readonly deadline: number;
@@ -130,6 +137,8 @@ export class ServerCallRecord implements ServerCall, CallContext, Expirable {
   #controller: AbortController | undefined;
   #reason: RpcError | undefined;
   #running = false;
+  #ctx: HandlerContext | undefined;
+  #wire: Wire | undefined;
 
   constructor(
     readonly core: ServerEngine,
@@ -149,9 +158,30 @@ export class ServerCallRecord implements ServerCall, CallContext, Expirable {
     }
   }
 
-  /** The handler's context. */
+  /** The handler's context, created on first use. */
   get ctx(): CallContext {
-    return this;
+    this.#ctx ??= new HandlerContext(this);
+    return this.#ctx;
+  }
+
+  /** @deprecated the handler's `ctx.contextValues`; here for kinds that hand the record to handlers. */
+  get contextValues(): ContextValues {
+    return this.ctx.contextValues;
+  }
+
+  /** The call's wire for observers, created on first use (interceptors). */
+  get wire(): Wire {
+    if (!this.#wire) {
+      const endpoints = this.core.transport.endpoints;
+      // With one endpoint, it is the one the call came in on.
+      this.#wire = new Wire(endpoints.length === 1 ? endpoints[0] : undefined);
+    }
+    return this.#wire;
+  }
+
+  /** Reports a stream message to observers, if any looked at the wire. */
+  observed(direction: 'in' | 'out', message: unknown): void {
+    this.#wire?.notify(direction, message);
   }
 
   get service(): string {
@@ -355,6 +385,8 @@ export class ServerEngine implements ServerCore {
       descriptor: call.registered.descriptor,
       message,
       ctx: call.ctx,
+      contextValues: call.ctx.contextValues,
+      wire: call.wire,
     };
   }
 
@@ -484,6 +516,7 @@ export class ServerEngine implements ServerCore {
       return;
     }
     if (this.listeners.hasMessage) this.#emitIn(call, env);
+    if (kind === Kind.DATA) call.observed('in', env[3]);
     if (kind === Kind.CANCEL) {
       this.#stats.cancelled++;
       call.abandon(new RpcError(Code.CANCELLED, 'cancelled by the client'));
@@ -769,6 +802,7 @@ export class ServerEngine implements ServerCore {
 
   /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
   emitOut(call: ServerCallRecord, kind: number, message: unknown, metadata?: Metadata): void {
+    if (kind === Kind.DATA) call.observed('out', message);
     if (!this.listeners.hasMessage) return;
     this.listeners.message({
       side: 'server',

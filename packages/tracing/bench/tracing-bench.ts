@@ -44,7 +44,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { createClient, createServer, defineService, unary } from '@xsmb/rpc';
+import { createClient, createContextValues, createServer, defineService, unary } from '@xsmb/rpc';
 import { serverCore } from '@xsmb/rpc/kit';
 import { clientTracing, serverTracing } from '../src/index.js';
 
@@ -380,6 +380,8 @@ function interceptorCostNs(): { client: number; server: number } {
     timeoutMs: 1000,
     signal: undefined,
     waitForReady: false,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
   const serverRequest = {
     kind: 'unary',
@@ -389,6 +391,8 @@ function interceptorCostNs(): { client: number; server: number } {
     descriptor: Bench.methods.echo,
     message: 1,
     ctx: { metadata: {} } as never,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
   const time = (fn: () => unknown): number => {
     const n = 1_000_000;

@@ -1,8 +1,10 @@
 import { createMemoryNetwork } from '@xsmb/transport';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallContext, ClientInterceptor, ServerInterceptor } from './call.js';
+import type { CallContext, ClientInterceptor, ClientRequest, ServerInterceptor } from './call.js';
+import { Wire } from './call-wire.js';
 import { createClient } from './client.js';
 import { createContextKey, createContextValues } from './context-values.js';
+import { observeMessages, unwrapObserved } from './observed-messages.js';
 import { createServer, type Server } from './server.js';
 import { defineService } from './service.js';
 import { unary } from './unary.js';
@@ -119,5 +121,39 @@ describe('ContextValues', () => {
     const same = createContextKey('nobody', { description: 'user' });
     v.set(kUser, 'y');
     expect(v.get(same)).toBe('nobody');
+  });
+});
+
+describe('observeMessages', () => {
+  async function* three() {
+    yield 1;
+    yield 2;
+    yield 3;
+  }
+
+  it('observes pulls when an inner step iterates it', async () => {
+    const seen: number[] = [];
+    const got: number[] = [];
+    for await (const m of observeMessages(three(), (m) => seen.push(m))) got.push(m);
+    expect(got).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('is taken off before the method kind, its observer moved to the wire', () => {
+    const source = three();
+    const seen: unknown[] = [];
+    const wire = new Wire();
+    const request = {
+      messages: observeMessages(
+        observeMessages(source, (m) => seen.push(`a${m}`)),
+        (m) => seen.push(`b${m}`),
+      ),
+      wire,
+    } as unknown as ClientRequest;
+    unwrapObserved(request);
+    expect(request.messages).toBe(source);
+    wire.notify('out', 7);
+    wire.notify('in', 8);
+    expect(seen.sort()).toEqual(['a7', 'b7']);
   });
 });

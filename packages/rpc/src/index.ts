@@ -49,6 +49,7 @@ export {
   MetadataLimits,
   type XSMBMetaData,
 } from './metadata.js';
+export { observeMessages } from './observed-messages.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';
 export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
 export type { HealthStatus, ServerStats } from './server-core.js';

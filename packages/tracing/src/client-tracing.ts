@@ -4,6 +4,7 @@ import {
   type ClientRequest,
   type ClientResponse,
   Code,
+  observeMessages,
   RpcError,
   type RpcListener,
 } from '@xsmb/rpc';
@@ -91,14 +92,9 @@ function run(
   request: ClientRequest,
   record: CallRecord,
 ): Promise<ClientResponse> {
-  if (request.messages) {
-    request.messages = new TracedMessages(request.messages, {
-      record,
-      direction: 'sent',
-      ends: false,
-      context: undefined,
-    });
-  }
+  // Counted as they leave the caller's source, without changing how the stream sends them.
+  if (request.messages)
+    request.messages = observeMessages(request.messages, () => record.sentOne());
   let response: Promise<ClientResponse>;
   try {
     response = next(request);

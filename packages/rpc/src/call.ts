@@ -52,8 +52,8 @@ export interface CallWire {
   observe(observer: WireObserver): void;
 }
 
-/** A call on its way out of a client, as interceptors see it. */
-export interface ClientRequest<I = unknown> {
+/** Which method a call is for, as interceptors see it. */
+export interface CallMethod {
   /** The method kind, e.g. `'unary'`. */
   readonly kind: string;
   /** Service name. */
@@ -64,6 +64,10 @@ export interface ClientRequest<I = unknown> {
   readonly path: string;
   /** The method descriptor. */
   readonly descriptor: AnyMethod;
+}
+
+/** A call on its way out of a client, as interceptors see it. */
+export interface ClientRequest<I = unknown> extends CallMethod {
   /** The request (for client streams: the opening message). Interceptors may replace it. */
   message: I;
   /** Request headers; interceptors may add or change entries. */
@@ -143,12 +147,7 @@ export interface CallContext {
 }
 
 /** A call inside a server, as interceptors see it. */
-export interface ServerRequest<I = unknown> {
-  readonly kind: string;
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly descriptor: AnyMethod;
+export interface ServerRequest<I = unknown> extends CallMethod {
   /** The request (validated); for client streams the opening message. */
   message: I;
   /** The handler context (metadata, trailers, deadline, signal, peer). */

@@ -9,22 +9,16 @@
  */
 
 import type { Codec } from '@xsmb/codec';
-import type { ClientTransportFactory } from '@xsmb/transport';
 import { Admission } from './admission.js';
-import type {
-  CallOptions,
-  ClientInterceptor,
-  ClientNext,
-  ClientRequest,
-  RpcListener,
-} from './call.js';
+import type { CallOptions, ClientInterceptor, ClientNext, ClientRequest } from './call.js';
 import { CallEvents } from './call-events.js';
 import { Wire } from './call-wire.js';
 import { type ClientCallOwner, ClientCallRecord } from './client-call.js';
 import { ClientDispatch } from './client-dispatch.js';
+import { type ClientCoreOptions, type ClientStats, DEFAULT_RETRY } from './client-options.js';
 import { buildRequest, deadlineOf, type RequestDefaults, wireTimeout } from './client-request.js';
 import { Code } from './code.js';
-import { type Connection, ConnectionSet, type LoadBalancing } from './connections.js';
+import { type Connection, ConnectionSet } from './connections.js';
 import { DeadlineQueue, now } from './deadline-queue.js';
 import type { CallHandler, ClientCore, RetryPolicy } from './engine.js';
 import { encodeCancel, encodeRequest, Kind } from './envelope.js';
@@ -33,66 +27,6 @@ import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
 import { unwrapObserved } from './observed-messages.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
-
-export type { LoadBalancing } from './connections.js';
-
-/** Options of the client engine (see `createClient`). */
-export interface ClientCoreOptions {
-  /** Server endpoints, e.g. `['tcp://127.0.0.1:5555']`. One connection each. */
-  endpoints: readonly string[];
-  /** Opens a connection; the ZeroMQ transport by default. */
-  transport: ClientTransportFactory;
-  /** Envelope codec. */
-  codec: Codec;
-  /** Default time budget of a call in ms. Default `30000`; `Infinity` for none. */
-  timeoutMs?: number;
-  /** Metadata sent with every call (call metadata wins on conflicts). Default none. */
-  metadata?: Metadata;
-  /** Client interceptors, outermost first. Default none. */
-  interceptors?: readonly ClientInterceptor[];
-  /** Observe-only listeners. Default none. */
-  listeners?: readonly RpcListener[];
-  /** Calls in flight at once; further calls wait (backpressure). Default `1024`. */
-  maxInFlight?: number;
-  /** Calls that may wait for an in-flight slot or a connection; beyond it `RESOURCE_EXHAUSTED`. Default `16384`. */
-  maxQueuedCalls?: number;
-  /** Endpoint choice per call. Default `'least-outstanding'`. */
-  loadBalancing?: LoadBalancing;
-  /** Queue calls until a connection is up (bounded by the deadline) instead of failing fast. Default `false`. */
-  waitForReady?: boolean;
-  /** How long a never-connected endpoint counts as "connecting" (calls wait) before it fails fast. Default `5000`. */
-  connectTimeoutMs?: number;
-  /** Retry policy for idempotent methods; `false` turns retries off. Default `{ maxAttempts: 3 }`. */
-  retry?: RetryPolicy | false;
-}
-
-/** Counters of a client. */
-export interface ClientStats {
-  /** Calls in flight now. */
-  inFlight: number;
-  /** Calls waiting for a slot or a connection now. */
-  queued: number;
-  /** Calls started (requests sent). */
-  started: number;
-  /** Envelopes that could not be decoded or made no sense. */
-  protocolErrors: number;
-  /** Envelopes for calls no longer known (late answers after a cancel or deadline); ignored. */
-  lateEnvelopes: number;
-  /**
-   * Envelopes ignored under the forward-compatibility rule: an unknown kind,
-   * a call id outside uint32, or a kind the call has no use for (DATA on a unary call).
-   */
-  ignoredEnvelopes: number;
-  /** Listener exceptions swallowed. */
-  listenerErrors: number;
-}
-
-const DEFAULT_RETRY: Required<RetryPolicy> = {
-  maxAttempts: 3,
-  initialBackoffMs: 10,
-  maxBackoffMs: 1000,
-  retryableCodes: [Code.UNAVAILABLE],
-};
 
 function abortError(): Error {
   const e = new Error('the call was cancelled');

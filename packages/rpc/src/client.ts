@@ -4,7 +4,8 @@ import {
   type ClientTransportOptions,
   createClientTransport,
 } from '@xsmb/transport';
-import { type ClientCoreOptions, ClientEngine, type ClientStats } from './client-core.js';
+import { ClientEngine } from './client-core.js';
+import type { ClientCoreOptions, ClientStats } from './client-options.js';
 import type { ClientCore } from './engine.js';
 import { methodsOf, type ServiceClient, type ServiceDescriptor } from './service.js';
 

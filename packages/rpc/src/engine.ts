@@ -17,7 +17,7 @@ import type {
   ServerNext,
   ServerRequest,
 } from './call.js';
-import type { ClientStats } from './client-core.js';
+import type { ClientStats } from './client-options.js';
 import type { Code } from './code.js';
 import type { Envelope } from './envelope.js';
 import type { Metadata } from './metadata.js';

@@ -5,18 +5,10 @@ import { now } from './deadline-queue.js';
 import type { Metadata } from './metadata.js';
 
 /** What a handler context reads of its call (the engine's record). */
-export interface HandlerContextSource {
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly metadata: Readonly<Metadata>;
-  readonly trailers: Metadata;
-  readonly deadline: number;
+export type HandlerContextSource = Omit<CallContext, 'contextValues' | 'timeRemainingMs'> & {
+  /** Monotonic deadline. */
   readonly deadlineAt: number;
-  readonly signal: AbortSignal;
-  readonly peer: PeerId;
-  readonly callId: number;
-}
+};
 
 /**
  * The `ctx` a server handler gets: a read-only view of its call. The

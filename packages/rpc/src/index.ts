@@ -34,8 +34,9 @@ export type {
   WireObserver,
 } from './call.js';
 export { type ClientOptions, clientStats, createClient } from './client.js';
-export type { ClientStats, LoadBalancing } from './client-core.js';
+export type { ClientStats } from './client-options.js';
 export { Code, codeName } from './code.js';
+export type { LoadBalancing } from './connections.js';
 export {
   type ContextKey,
   type ContextValues,

@@ -13,7 +13,7 @@ import { endpointAttributes } from './endpoint.js';
 import { metadataSetter } from './metadata-carrier.js';
 import type { ClientTracingOptions } from './options.js';
 import { contextWithSpan } from './span-context.js';
-import { type MethodTelemetry, Telemetry } from './telemetry.js';
+import { Telemetry } from './telemetry.js';
 import { TracedMessages } from './traced-messages.js';
 
 /** A client interceptor that traces calls. */
@@ -45,14 +45,9 @@ export function clientTracing(options: ClientTracingOptions = {}): ClientTracing
   const telemetry = new Telemetry('client', options);
 
   const interceptor = (next: ClientNext): ClientNext => {
-    // One chain per method: remember its constants instead of looking them up per call.
-    let method: MethodTelemetry | undefined;
+    const methodOf = telemetry.lookup();
     return (request) => {
-      let m = method;
-      if (m === undefined || m.path !== request.path) {
-        m = telemetry.method(request);
-        method = m;
-      }
+      const m = methodOf(request);
       if (!m.traced) return next(request);
       const parent = context.active();
       const span = telemetry.tracer().startSpan(m.path, m.spanOptions, parent);

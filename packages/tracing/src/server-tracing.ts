@@ -29,14 +29,9 @@ import { TracedMessages } from './traced-messages.js';
 export function serverTracing(options: ServerTracingOptions = {}): ServerInterceptor {
   const telemetry = new Telemetry('server', options);
   return (next) => {
-    // One chain per method: remember its constants instead of looking them up per call.
-    let method: MethodTelemetry | undefined;
+    const methodOf = telemetry.lookup();
     return (request) => {
-      let m = method;
-      if (m === undefined || m.path !== request.path) {
-        m = telemetry.method(request);
-        method = m;
-      }
+      const m = methodOf(request);
       if (!m.traced) return next(request);
       // The parent comes from the wire only, never from whatever context the server was created in.
       const parent = telemetry.propagator.extract(

@@ -158,6 +158,18 @@ export class Telemetry {
   }
 
   /** The per-method constants of `request`'s method (cached by path). */
+  /**
+   * A lookup for one interceptor chain: a chain serves one method, so it
+   * remembers the last method instead of looking it up per call.
+   */
+  lookup(): (request: TracedMethod) => MethodTelemetry {
+    let last: MethodTelemetry | undefined;
+    return (request) => {
+      if (last === undefined || last.path !== request.path) last = this.method(request);
+      return last;
+    };
+  }
+
   method(request: TracedMethod): MethodTelemetry {
     let method = this.#methods.get(request.path);
     if (!method) {

@@ -99,13 +99,7 @@ export interface ClientRequest<I = unknown> extends CallMethod {
 }
 
 /** What a client call produced, as interceptors see it. */
-export interface ClientResponse<O = unknown> {
-  /** True for kinds whose result is a message stream (`messages`). */
-  readonly stream: boolean;
-  /** The single result (unary, client stream). */
-  message?: O;
-  /** The result messages (server and bidi streams). */
-  messages?: AsyncIterable<O>;
+export interface ClientResponse<O = unknown> extends ServerResponse<O> {
   /** Trailers from the server; for streams, complete once `messages` ended. */
   trailers: Metadata;
 }
@@ -158,8 +152,9 @@ export interface ServerRequest<I = unknown> extends CallMethod {
   readonly wire: CallWire;
 }
 
-/** What a handler produced, as server interceptors see it. */
+/** What a handler produced, as server interceptors see it (and, with trailers, what a client call produced). */
 export interface ServerResponse<O = unknown> {
+  /** True for kinds whose result is a message stream (`messages`). */
   readonly stream: boolean;
   /** The single result (unary, client stream). */
   message?: O;

@@ -3,9 +3,11 @@
  * Typed unary RPC over xSMB: contracts, clients, servers, metadata,
  * deadlines, cancellation, typed errors, interceptors, listeners and
  * concurrency limits.
+ *
+ * This entry is what applications use. Method kinds (`@xsmb/stream`) and
+ * observers (`@xsmb/tracing`) find the engine API in `@xsmb/rpc/kit`.
  */
 
-// For end users.
 /** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
 export { TransportError, type TransportErrorCode } from '@xsmb/transport';
 export {
@@ -77,4 +79,3 @@ export {
   type UnarySchemaOptions,
   unary,
 } from './unary.js';
-// For other libraries (method kinds, observers): `@xsmb/rpc/kit`.

@@ -50,6 +50,11 @@ export class ClientCallRecord implements ClientCall, Expirable {
     }
   }
 
+  /** True once its REQUEST went out (it has an id and a connection). */
+  get sent(): boolean {
+    return this.id !== 0;
+  }
+
   /** The endpoint this call went to. */
   get endpoint(): string {
     return this.conn.endpoint;

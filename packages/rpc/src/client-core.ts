@@ -206,7 +206,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
     }
     // No CANCEL: the server holds the same deadline (sent as timeoutMs) and
     // expires the call itself, so it records DEADLINE_EXCEEDED, not a cancel.
-    if (call.id !== 0) this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    if (call.sent) this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
   }
 
   aborted(call: ClientCallRecord): void {
@@ -214,7 +214,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
     if (call.waitingFor !== undefined) {
       this.#admission.leave(call);
       call.stopWaiting(error);
-    } else if (call.id !== 0) this.cancel(call, error);
+    } else if (call.sent) this.cancel(call, error);
   }
 
   #launch(

@@ -4,7 +4,7 @@
  */
 
 import type { StandardJSONSchemaV1 } from '@standard-schema/spec';
-import type { HealthStatus, ServerCore } from './server-core.js';
+import type { HealthStatus, ServerEngine } from './server-core.js';
 import { defineService, type Schema } from './service.js';
 import { unary } from './unary.js';
 
@@ -50,7 +50,7 @@ function jsonSchemaOf(schema: Schema | undefined, io: 'input' | 'output'): unkno
 
 /** Registers the built-in services on a server. */
 export function registerBuiltins(
-  core: ServerCore,
+  core: ServerEngine,
   options: { health: boolean; reflection: boolean },
 ): void {
   if (options.health) {

@@ -2,6 +2,7 @@
 
 import type { PeerId } from '@xsmb/transport';
 import type { Code } from './code.js';
+import type { ContextValues } from './context-values.js';
 import type { Metadata } from './metadata.js';
 import type { RpcError } from './rpc-error.js';
 import type { AnyMethod } from './service.js';
@@ -25,10 +26,34 @@ export interface CallOptions {
   waitForReady?: boolean;
   /** Receives the response trailers of a successful call (failed calls carry them in `RpcError.metadata`). */
   onTrailers?: (trailers: Metadata) => void;
+  /** Values for this call's interceptors (`request.contextValues`). Default: a fresh, empty set. */
+  contextValues?: ContextValues;
 }
 
-/** A call on its way out of a client, as interceptors see it. */
-export interface ClientRequest<I = unknown> {
+/** Sees one stream message of a call: `'in'` received, `'out'` sent. */
+export type WireObserver = (direction: 'in' | 'out', message: unknown) => void;
+
+/**
+ * Where a call travels and what crosses it, for observers (tracing,
+ * metrics). One per call, shared by every copy of its request.
+ */
+export interface CallWire {
+  /**
+   * Client: the endpoint the call was sent to, set when it is (`undefined`
+   * before, and when it never started). Server: the endpoint the call came
+   * in on, when the server listens on exactly one (else `undefined`).
+   */
+  readonly endpoint: string | undefined;
+  /**
+   * Calls `observer` for each stream message (DATA) of this call as it
+   * crosses the wire, in either direction. Unary calls have none. Observers
+   * run synchronously on the hot path; what they throw is ignored.
+   */
+  observe(observer: WireObserver): void;
+}
+
+/** Which method a call is for, as interceptors see it. */
+export interface CallMethod {
   /** The method kind, e.g. `'unary'`. */
   readonly kind: string;
   /** Service name. */
@@ -39,6 +64,10 @@ export interface ClientRequest<I = unknown> {
   readonly path: string;
   /** The method descriptor. */
   readonly descriptor: AnyMethod;
+}
+
+/** A call on its way out of a client, as interceptors see it. */
+export interface ClientRequest<I = unknown> extends CallMethod {
   /** The request (for client streams: the opening message). Interceptors may replace it. */
   message: I;
   /** Request headers; interceptors may add or change entries. */
@@ -63,16 +92,14 @@ export interface ClientRequest<I = unknown> {
   waitForReady: boolean;
   /** Client and bidi streams: the messages the client sends after the opening one. */
   messages?: AsyncIterable<unknown>;
+  /** Values shared along this call's chain (from `CallOptions.contextValues`, else a fresh set). */
+  readonly contextValues: ContextValues;
+  /** The endpoint the call goes to and its stream messages, for observers. */
+  readonly wire: CallWire;
 }
 
 /** What a client call produced, as interceptors see it. */
-export interface ClientResponse<O = unknown> {
-  /** True for kinds whose result is a message stream (`messages`). */
-  readonly stream: boolean;
-  /** The single result (unary, client stream). */
-  message?: O;
-  /** The result messages (server and bidi streams). */
-  messages?: AsyncIterable<O>;
+export interface ClientResponse<O = unknown> extends ServerResponse<O> {
   /** Trailers from the server; for streams, complete once `messages` ended. */
   trailers: Metadata;
 }
@@ -107,25 +134,27 @@ export interface CallContext {
   readonly peer: PeerId;
   /** The call id on the wire (unique per client connection). */
   readonly callId: number;
+  /** Values the server interceptors set for this call (`request.contextValues`). */
+  readonly contextValues: ContextValues;
   /** Milliseconds left before the deadline (`Infinity` when none). */
   timeRemainingMs(): number;
 }
 
 /** A call inside a server, as interceptors see it. */
-export interface ServerRequest<I = unknown> {
-  readonly kind: string;
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly descriptor: AnyMethod;
+export interface ServerRequest<I = unknown> extends CallMethod {
   /** The request (validated); for client streams the opening message. */
   message: I;
   /** The handler context (metadata, trailers, deadline, signal, peer). */
   readonly ctx: CallContext;
+  /** Values shared along the chain and with the handler (the same object as `ctx.contextValues`). */
+  readonly contextValues: ContextValues;
+  /** The endpoint the call came in on and its stream messages, for observers. */
+  readonly wire: CallWire;
 }
 
-/** What a handler produced, as server interceptors see it. */
+/** What a handler produced, as server interceptors see it (and, with trailers, what a client call produced). */
 export interface ServerResponse<O = unknown> {
+  /** True for kinds whose result is a message stream (`messages`). */
   readonly stream: boolean;
   /** The single result (unary, client stream). */
   message?: O;

@@ -1,198 +1,32 @@
 /**
- * The client engine shared by every method kind: connections (one per
- * endpoint), endpoint choice per call, call ids, the in-flight limit, the
- * deadline queue, cancellation, and dispatch of incoming envelopes to calls.
+ * The client engine shared by every method kind: it starts calls (admission,
+ * connection choice, the REQUEST), ends them (answer, deadline, abort,
+ * disconnect, close) and counts. Connections live in {@link ConnectionSet},
+ * admission in {@link Admission}, ids and inbound envelopes in
+ * {@link ClientDispatch}, requests and deadlines in client-request.ts.
  * Method kinds (unary here, streams in `@xsmb/stream`) drive calls through
- * {@link ClientCore.start} and a {@link CallHandler}.
+ * {@link ClientEngine.start} and a `CallHandler`.
  */
 
 import type { Codec } from '@xsmb/codec';
-import type { ClientTransport, ClientTransportFactory } from '@xsmb/transport';
-import type {
-  CallOptions,
-  ClientInterceptor,
-  ClientNext,
-  ClientRequest,
-  RpcListener,
-} from './call.js';
+import { Admission } from './admission.js';
+import type { CallOptions, ClientInterceptor, ClientNext, ClientRequest } from './call.js';
+import { CallEvents } from './call-events.js';
+import { Wire } from './call-wire.js';
+import { type ClientCallOwner, ClientCallRecord } from './client-call.js';
+import { ClientDispatch } from './client-dispatch.js';
+import { type ClientCoreOptions, type ClientStats, DEFAULT_RETRY } from './client-options.js';
+import { buildRequest, deadlineOf, type RequestDefaults, wireTimeout } from './client-request.js';
 import { Code } from './code.js';
-import { DeadlineQueue, type Expirable, now } from './deadline-queue.js';
-import {
-  checkEnvelope,
-  type Envelope,
-  encodeCancel,
-  encodeRequest,
-  Kind,
-  MAX_CALL_ID,
-  peekHeader,
-} from './envelope.js';
-import { kindName } from './kind-name.js';
-import { Listeners } from './listeners.js';
+import { type Connection, ConnectionSet } from './connections.js';
+import { DeadlineQueue, now } from './deadline-queue.js';
+import type { CallHandler, ClientCore, RetryPolicy } from './engine.js';
+import { encodeCancel, encodeRequest, Kind } from './envelope.js';
+import { composeChain } from './interceptor-chain.js';
 import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
+import { unwrapObserved } from './observed-messages.js';
 import { RpcError } from './rpc-error.js';
 import type { MethodInfo } from './service.js';
-
-/** Retry policy for methods declared `idempotent`. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. Default `3`. */
-  maxAttempts?: number;
-  /** Backoff before the second attempt, ms; doubles each time with ±20% jitter. Default `10`. */
-  initialBackoffMs?: number;
-  /** Upper bound of the backoff, ms. Default `1000`. */
-  maxBackoffMs?: number;
-  /** Codes worth a retry. Default `[UNAVAILABLE]`. */
-  retryableCodes?: readonly Code[];
-}
-
-/** How a client picks the endpoint of each call. */
-export type LoadBalancing = 'round-robin' | 'least-outstanding';
-
-/** Options of the client engine (see `createClient`). */
-export interface ClientCoreOptions {
-  /** Server endpoints, e.g. `['tcp://127.0.0.1:5555']`. One connection each. */
-  endpoints: readonly string[];
-  /** Opens a connection; the ZeroMQ transport by default. */
-  transport: ClientTransportFactory;
-  /** Envelope codec. */
-  codec: Codec;
-  /** Default time budget of a call in ms. Default `30000`; `Infinity` for none. */
-  timeoutMs?: number;
-  /** Metadata sent with every call (call metadata wins on conflicts). Default none. */
-  metadata?: Metadata;
-  /** Client interceptors, outermost first. Default none. */
-  interceptors?: readonly ClientInterceptor[];
-  /** Observe-only listeners. Default none. */
-  listeners?: readonly RpcListener[];
-  /** Calls in flight at once; further calls wait (backpressure). Default `1024`. */
-  maxInFlight?: number;
-  /** Calls that may wait for an in-flight slot or a connection; beyond it `RESOURCE_EXHAUSTED`. Default `16384`. */
-  maxQueuedCalls?: number;
-  /** Endpoint choice per call. Default `'least-outstanding'`. */
-  loadBalancing?: LoadBalancing;
-  /** Queue calls until a connection is up (bounded by the deadline) instead of failing fast. Default `false`. */
-  waitForReady?: boolean;
-  /** How long a never-connected endpoint counts as "connecting" (calls wait) before it fails fast. Default `5000`. */
-  connectTimeoutMs?: number;
-  /** Retry policy for idempotent methods; `false` turns retries off. Default `{ maxAttempts: 3 }`. */
-  retry?: RetryPolicy | false;
-}
-
-/** Receives what happens to one call; implemented by each method kind. */
-export interface CallHandler {
-  /** An envelope for this call arrived (RESPONSE, ERROR, DATA, END, CREDIT); `size` is its encoded length. */
-  onEnvelope(envelope: Envelope, call: ClientCall, size: number): void;
-  /** The call ended without a server answer (deadline, abort, disconnect, close). */
-  onError(error: RpcError, call: ClientCall): void;
-}
-
-type ConnState = 'connecting' | 'ready' | 'failing';
-
-class Connection {
-  state: ConnState = 'connecting';
-  /** Why the connection is failing, for error messages. */
-  reason = '';
-  draining = false;
-  outstanding = 0;
-  readonly calls = new Set<ClientCall>();
-  connectTimer: ReturnType<typeof setTimeout> | undefined;
-  constructor(
-    readonly endpoint: string,
-    readonly transport: ClientTransport,
-  ) {}
-  get usable(): boolean {
-    return this.state === 'ready' && !this.draining;
-  }
-}
-
-/** One call in flight on a client. */
-export class ClientCall implements Expirable {
-  /** Deadline bucket key, or -1 without deadline. */
-  deadlineKey = -1;
-  done = false;
-  #abortListener: (() => void) | undefined;
-
-  constructor(
-    readonly core: ClientCore,
-    readonly id: number,
-    readonly conn: Connection,
-    readonly path: string,
-    readonly handler: CallHandler,
-    readonly signal: AbortSignal | undefined,
-    readonly startedAt: number,
-  ) {}
-
-  /** Sends an envelope of this call (DATA, END, CREDIT) on its connection. */
-  send(bytes: Uint8Array): Promise<void> {
-    return this.conn.transport.send(bytes);
-  }
-
-  /** The endpoint this call went to. */
-  get endpoint(): string {
-    return this.conn.endpoint;
-  }
-
-  listenAbort(): void {
-    const signal = this.signal;
-    if (!signal) return;
-    this.#abortListener = () =>
-      this.core.cancel(this, RpcError.from(signal.reason ?? abortError(), Code.CANCELLED));
-    signal.addEventListener('abort', this.#abortListener, { once: true });
-  }
-
-  unlistenAbort(): void {
-    if (this.#abortListener) this.signal?.removeEventListener('abort', this.#abortListener);
-  }
-
-  expire(): void {
-    this.deadlineKey = -1;
-    // No CANCEL: the server holds the same deadline (sent as timeoutMs) and
-    // expires the call itself, so it records DEADLINE_EXCEEDED, not a cancel.
-    this.core.expire(this);
-  }
-}
-
-/**
- * The wire `timeoutMs` of a call sent at `at` with monotonic deadline
- * `deadlineAt`: the remaining budget as an integer; never 0 (which means "no
- * deadline"), so a budget under 1 ms is sent as 1. Callers check expiry first.
- */
-export function wireTimeout(deadlineAt: number, at: number): number {
-  return Math.max(1, Math.ceil(deadlineAt - at));
-}
-
-/** The request object interceptors see; `timeoutMs` is a view of `deadlineAt`. */
-class Request implements ClientRequest {
-  readonly kind: string;
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly descriptor: MethodInfo['descriptor'];
-  constructor(
-    info: MethodInfo,
-    public message: unknown,
-    public metadata: Metadata,
-    public deadlineAt: number,
-    public signal: AbortSignal | undefined,
-    public waitForReady: boolean,
-  ) {
-    this.kind = info.descriptor.kind;
-    this.service = info.service;
-    this.method = info.method;
-    this.path = info.path;
-    this.descriptor = info.descriptor;
-  }
-
-  get timeoutMs(): number | undefined {
-    return Number.isFinite(this.deadlineAt) ? Math.max(0, this.deadlineAt - now()) : undefined;
-  }
-
-  set timeoutMs(value: number | undefined) {
-    this.deadlineAt =
-      value === undefined || !Number.isFinite(value)
-        ? Number.POSITIVE_INFINITY
-        : now() + Math.max(0, value);
-  }
-}
 
 function abortError(): Error {
   const e = new Error('the call was cancelled');
@@ -200,88 +34,53 @@ function abortError(): Error {
   return e;
 }
 
-/** Counters of a client. */
-export interface ClientStats {
-  /** Calls in flight now. */
-  inFlight: number;
-  /** Calls waiting for a slot or a connection now. */
-  queued: number;
-  /** Calls started (requests sent). */
-  started: number;
-  /** Envelopes that could not be decoded or made no sense. */
-  protocolErrors: number;
-  /** Envelopes for calls no longer known (late answers after a cancel or deadline); ignored. */
-  lateEnvelopes: number;
-  /**
-   * Envelopes ignored under the forward-compatibility rule: an unknown kind,
-   * a call id outside uint32, or a kind the call has no use for (DATA on a unary call).
-   */
-  ignoredEnvelopes: number;
-  /** Listener exceptions swallowed. */
-  listenerErrors: number;
+function cancelled(signal: AbortSignal): RpcError {
+  return RpcError.from(signal.reason ?? abortError(), Code.CANCELLED);
 }
-
-interface Waiter {
-  resolve(): void;
-  reject(error: RpcError): void;
-}
-
-/**
- * How long calls of a dropped connection wait for answers already received
- * before they fail with UNAVAILABLE (ms). Small against any deadline.
- */
-const DISCONNECT_GRACE_MS = 50;
-
-const DEFAULT_RETRY: Required<RetryPolicy> = {
-  maxAttempts: 3,
-  initialBackoffMs: 10,
-  maxBackoffMs: 1000,
-  retryableCodes: [Code.UNAVAILABLE],
-};
 
 /** The client engine. Method kinds use it; users see the typed client from `createClient`. */
-export class ClientCore {
+export class ClientEngine implements ClientCore, ClientCallOwner {
   readonly codec: Codec;
-  readonly listeners: Listeners;
+  readonly events: CallEvents;
   readonly deadlines = new DeadlineQueue();
-  readonly defaultTimeoutMs: number;
-  readonly defaultMetadata: Metadata | undefined;
-  readonly waitForReady: boolean;
   readonly retry: Required<RetryPolicy> | undefined;
+  readonly #defaults: RequestDefaults;
   readonly #interceptors: readonly ClientInterceptor[];
-  readonly #conns: Connection[] = [];
-  readonly #calls = new Map<number, ClientCall>();
-  readonly #maxInFlight: number;
-  readonly #maxQueued: number;
-  readonly #balancing: LoadBalancing;
-  readonly #slotWaiters: Waiter[] = [];
-  readonly #connWaiters = new Set<Waiter>();
-  #nextId = 0;
-  #rr = 0;
-  #inFlight = 0;
+  readonly #conns: ConnectionSet<ClientCallRecord>;
+  readonly #admission: Admission<ClientCallRecord>;
+  readonly #dispatch: ClientDispatch;
+  #started = 0;
   #closed = false;
-  readonly #stats = { started: 0, protocolErrors: 0, lateEnvelopes: 0, ignoredEnvelopes: 0 };
 
   constructor(options: ClientCoreOptions) {
     if (options.endpoints.length === 0)
       throw new TypeError('createClient needs at least one endpoint');
     this.codec = options.codec;
-    this.listeners = new Listeners(options.listeners);
-    this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
-    this.defaultMetadata = isEmptyMetadata(options.metadata) ? undefined : options.metadata;
-    this.waitForReady = options.waitForReady ?? false;
+    this.events = new CallEvents('client', options.listeners);
+    this.#defaults = {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      metadata: isEmptyMetadata(options.metadata) ? undefined : options.metadata,
+      waitForReady: options.waitForReady ?? false,
+    };
     this.retry = options.retry === false ? undefined : { ...DEFAULT_RETRY, ...options.retry };
     this.#interceptors = options.interceptors ?? [];
-    this.#maxInFlight = options.maxInFlight ?? 1024;
-    this.#maxQueued = options.maxQueuedCalls ?? 16_384;
-    this.#balancing = options.loadBalancing ?? 'least-outstanding';
-    const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
-    for (const endpoint of options.endpoints) {
-      const conn = new Connection(endpoint, options.transport(endpoint));
-      this.#conns.push(conn);
-      this.#watch(conn, connectTimeoutMs);
-      void this.#read(conn);
-    }
+    this.#admission = new Admission(options.maxInFlight ?? 1024, options.maxQueuedCalls ?? 16_384);
+    this.#dispatch = new ClientDispatch(this.codec, this.events, (call, error) =>
+      this.#end(call, error),
+    );
+    this.#conns = new ConnectionSet(
+      options.endpoints,
+      options.transport,
+      {
+        loadBalancing: options.loadBalancing ?? 'least-outstanding',
+        connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      },
+      {
+        changed: () => this.#admission.connectionsChanged(),
+        fail: (call, error) => this.#end(call, error),
+      },
+    );
+    for (const conn of this.#conns.all) void this.#dispatch.read(conn);
   }
 
   /** True when client interceptors are configured (method kinds may skip the chain otherwise). */
@@ -291,50 +90,18 @@ export class ClientCore {
 
   /** Composes the client interceptors around `terminal` (once per method). */
   chain(terminal: ClientNext): ClientNext {
-    let next = terminal;
-    for (let i = this.#interceptors.length - 1; i >= 0; i--)
-      next = (this.#interceptors[i] as ClientInterceptor)(next);
-    return next;
+    if (this.#interceptors.length === 0) return terminal;
+    return composeChain(this.#interceptors, (request) => terminal(unwrapObserved(request)));
   }
 
-  /**
-   * Builds the request object interceptors see, resolving the time budget
-   * from the call options, the parent context and the client default.
-   */
+  /** The request interceptors see, with the call's one deadline. */
   request(info: MethodInfo, message: unknown, options: CallOptions | undefined): ClientRequest {
-    let timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
-    let signal = options?.signal;
-    if (options?.deadline !== undefined)
-      timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
-    const parent = options?.parent;
-    if (parent) {
-      if (Number.isFinite(parent.deadline))
-        timeoutMs = Math.min(timeoutMs, parent.deadline - Date.now());
-      signal = signal ? AbortSignal.any([signal, parent.signal]) : parent.signal;
-    }
-    let metadata: Metadata;
-    if (this.defaultMetadata)
-      metadata = options?.metadata
-        ? { ...this.defaultMetadata, ...options.metadata }
-        : { ...this.defaultMetadata };
-    else metadata = options?.metadata ? { ...options.metadata } : {};
-    return new Request(
-      info,
-      message,
-      metadata,
-      Number.isFinite(timeoutMs) ? now() + Math.max(0, timeoutMs) : Number.POSITIVE_INFINITY,
-      signal,
-      options?.waitForReady ?? this.waitForReady,
-    );
+    return buildRequest(info, message, options, this.#defaults);
   }
 
   /** Absolute monotonic deadline of a request (`Infinity` without one). */
   deadlineOf(request: ClientRequest): number {
-    const at = request.deadlineAt;
-    if (typeof at === 'number' && !Number.isNaN(at)) return at;
-    // A request built by hand (not by this client) may carry only a budget.
-    const ms = request.timeoutMs;
-    return typeof ms === 'number' && Number.isFinite(ms) ? now() + ms : Number.POSITIVE_INFINITY;
+    return deadlineOf(request);
   }
 
   /**
@@ -348,151 +115,127 @@ export class ClientCore {
     handler: CallHandler,
     deadlineAt: number,
     payload: unknown,
-  ): ClientCall | Promise<ClientCall> {
-    const error = this.#precheck(request, deadlineAt);
+  ): ClientCallRecord | Promise<ClientCallRecord> {
+    const error = this.#check(request.signal, deadlineAt);
     if (error) return Promise.reject(error);
-    if (this.#inFlight < this.#maxInFlight && this.#slotWaiters.length === 0) {
-      const conn = this.#pick();
-      if (conn) {
-        this.#inFlight++;
-        return this.#launch(request, handler, deadlineAt, payload, conn);
-      }
+    const call = new ClientCallRecord(
+      this,
+      request.path,
+      handler,
+      deadlineAt,
+      request.signal,
+      request.wire instanceof Wire ? request.wire : undefined,
+    );
+    if (Number.isFinite(deadlineAt)) call.deadlineKey = this.deadlines.add(call, deadlineAt);
+    if (this.#admission.tryTake()) {
+      call.holdsSlot = true;
+      const conn = this.#conns.pick();
+      if (conn) return this.#launch(call, request, payload, conn);
     }
-    return this.#startSlow(request, handler, deadlineAt, payload);
+    return this.#startSlow(call, request, payload);
   }
 
   async #startSlow(
+    call: ClientCallRecord,
     request: ClientRequest,
-    handler: CallHandler,
-    deadlineAt: number,
     payload: unknown,
-  ): Promise<ClientCall> {
-    if (this.#inFlight >= this.#maxInFlight || this.#slotWaiters.length > 0) {
-      await this.#wait(this.#slotWaiters, request, deadlineAt, 'waiting for an in-flight slot');
-    } else {
-      this.#inFlight++;
-    }
-    // The slot is ours from here: give it back if no connection comes.
+  ): Promise<ClientCallRecord> {
     try {
+      if (!call.holdsSlot) {
+        await this.#wait(call, 'waiting for an in-flight slot');
+        // The slot was handed over by release().
+        call.holdsSlot = true;
+      }
       for (;;) {
-        const error = this.#precheck(request, deadlineAt);
+        const error = this.#check(call.signal, call.deadlineAt);
         if (error) throw error;
-        const conn = this.#pick();
-        if (conn) return this.#launch(request, handler, deadlineAt, payload, conn);
-        if (!request.waitForReady && !this.#conns.some((c) => c.state === 'connecting')) {
-          throw new RpcError(Code.UNAVAILABLE, `no connected endpoint (${this.#describe()})`);
+        const conn = this.#conns.pick();
+        if (conn) return this.#launch(call, request, payload, conn);
+        if (!request.waitForReady && !this.#conns.connecting) {
+          throw new RpcError(Code.UNAVAILABLE, `no connected endpoint (${this.#conns.describe()})`);
         }
-        await this.#wait(this.#connWaiters, request, deadlineAt, 'waiting for a connection');
+        await this.#wait(call, 'waiting for a connection');
       }
     } catch (e) {
-      this.#releaseSlot();
+      this.#drop(call);
       throw e;
     }
   }
 
-  #precheck(request: ClientRequest, deadlineAt: number): RpcError | undefined {
+  /** Why a call cannot start or go on now, if so: the one check of closed, aborted, deadline. */
+  #check(signal: AbortSignal | undefined, deadlineAt: number): RpcError | undefined {
     if (this.#closed) return new RpcError(Code.CANCELLED, 'client is closed');
-    if (request.signal?.aborted)
-      return RpcError.from(request.signal.reason ?? abortError(), Code.CANCELLED);
+    if (signal?.aborted) return cancelled(signal);
     if (deadlineAt <= now())
       return new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded before the call started');
     return undefined;
   }
 
-  #wait(
-    queue: Waiter[] | Set<Waiter>,
-    request: ClientRequest,
-    deadlineAt: number,
-    what: string,
-  ): Promise<void> {
-    if (this.#slotWaiters.length + this.#connWaiters.size >= this.#maxQueued) {
+  #wait(call: ClientCallRecord, what: string): Promise<void> {
+    const admission = this.#admission;
+    if (admission.full) {
       return Promise.reject(
         new RpcError(
           Code.RESOURCE_EXHAUSTED,
-          `client queue full (${this.#maxQueued} calls waiting)`,
+          `client queue full (${admission.maxQueued} calls waiting)`,
         ),
       );
     }
-    return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const signal = request.signal;
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (Array.isArray(queue)) {
-          const i = queue.indexOf(waiter);
-          if (i >= 0) queue.splice(i, 1);
-        } else queue.delete(waiter);
-      };
-      const waiter: Waiter = {
-        resolve: () => {
-          cleanup();
-          resolve();
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      };
-      const onAbort = () =>
-        waiter.reject(RpcError.from(signal?.reason ?? abortError(), Code.CANCELLED));
-      if (Number.isFinite(deadlineAt)) {
-        timer = setTimeout(
-          () => waiter.reject(new RpcError(Code.DEADLINE_EXCEEDED, `deadline exceeded ${what}`)),
-          Math.max(0, deadlineAt - now()),
-        );
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (Array.isArray(queue)) queue.push(waiter);
-      else queue.add(waiter);
-    });
+    const waiting = call.wait(what);
+    if (call.holdsSlot) admission.waitForConnection(call);
+    else admission.waitForSlot(call);
+    return waiting;
+  }
+
+  /** A call that never started: out of the queues and the deadline queue, its slot back. */
+  #drop(call: ClientCallRecord): void {
+    if (call.done) return;
+    call.done = true;
+    this.#admission.leave(call);
+    if (call.deadlineKey >= 0) this.deadlines.remove(call, call.deadlineKey);
+    call.unlistenAbort();
+    if (call.holdsSlot) this.#releaseSlot(call);
+  }
+
+  expired(call: ClientCallRecord): void {
+    const what = call.waitingFor;
+    if (what !== undefined) {
+      this.#admission.leave(call);
+      call.stopWaiting(new RpcError(Code.DEADLINE_EXCEEDED, `deadline exceeded ${what}`));
+      return;
+    }
+    // No CANCEL: the server holds the same deadline (sent as timeoutMs) and
+    // expires the call itself, so it records DEADLINE_EXCEEDED, not a cancel.
+    if (call.sent) this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+  }
+
+  aborted(call: ClientCallRecord): void {
+    const error = cancelled(call.signal as AbortSignal);
+    if (call.waitingFor !== undefined) {
+      this.#admission.leave(call);
+      call.stopWaiting(error);
+    } else if (call.sent) this.cancel(call, error);
   }
 
   #launch(
+    call: ClientCallRecord,
     request: ClientRequest,
-    handler: CallHandler,
-    deadlineAt: number,
     payload: unknown,
-    conn: Connection,
-  ): ClientCall {
-    let id = ++this.#nextId;
-    if (id > MAX_CALL_ID) {
-      this.#nextId = 1;
-      id = 1;
-    }
-    const call = new ClientCall(this, id, conn, request.path, handler, request.signal, now());
-    this.#calls.set(id, call);
+    conn: Connection<ClientCallRecord>,
+  ): ClientCallRecord {
+    call.conn = conn;
+    call.startedAt = now();
+    if (call.wire) call.wire.endpoint = conn.endpoint;
+    this.#dispatch.add(call);
     conn.calls.add(call);
     conn.outstanding++;
-    this.#stats.started++;
-    let timeoutMs = 0;
-    if (Number.isFinite(deadlineAt)) {
-      call.deadlineKey = this.deadlines.add(call, deadlineAt);
-      timeoutMs = wireTimeout(deadlineAt, now());
-    }
-    call.listenAbort();
+    this.#started++;
+    const timeoutMs = Number.isFinite(call.deadlineAt)
+      ? wireTimeout(call.deadlineAt, call.startedAt)
+      : 0;
     const metadata = isEmptyMetadata(request.metadata) ? undefined : request.metadata;
-    if (this.listeners.hasStart) {
-      this.listeners.start({
-        side: 'client',
-        path: request.path,
-        callId: id,
-        peer: conn.endpoint,
-        metadata: request.metadata,
-      });
-    }
-    if (this.listeners.hasMessage) {
-      this.listeners.message({
-        side: 'client',
-        direction: 'out',
-        kind: 'request',
-        path: request.path,
-        callId: id,
-        peer: conn.endpoint,
-        metadata: request.metadata,
-        message: payload,
-      });
-    }
+    this.events.started(call, request.metadata);
+    this.events.message(call, 'out', Kind.REQUEST, request.metadata, payload);
     const mdProblem = metadataProblem(metadata);
     if (mdProblem) {
       // Refused before sending, with the code the server would answer.
@@ -503,7 +246,7 @@ export class ClientCore {
     try {
       bytes = encodeRequest(
         this.codec,
-        id,
+        call.id,
         request.path,
         timeoutMs,
         metadata,
@@ -518,7 +261,7 @@ export class ClientCore {
     return call;
   }
 
-  #sendFailed(call: ClientCall, e: unknown): void {
+  #sendFailed(call: ClientCallRecord, e: unknown): void {
     if (call.done) return;
     const code = (e as { code?: string }).code;
     const rpcCode =
@@ -534,7 +277,7 @@ export class ClientCore {
   }
 
   /** Sends an envelope of a call, reporting a failed send as the call's end. */
-  send(call: ClientCall, bytes: Uint8Array): Promise<void> {
+  send(call: ClientCallRecord, bytes: Uint8Array): Promise<void> {
     return call.send(bytes).catch((e: unknown) => this.#sendFailed(call, e));
   }
 
@@ -542,22 +285,11 @@ export class ClientCore {
    * Ends a call from the client side: tells the server (CANCEL, best effort)
    * and fails the call with `error`.
    */
-  cancel(call: ClientCall, error: RpcError): void {
+  cancel(call: ClientCallRecord, error: RpcError): void {
     if (call.done) return;
     try {
       call.send(encodeCancel(this.codec, call.id)).catch(() => {});
-      if (this.listeners.hasMessage) {
-        this.listeners.message({
-          side: 'client',
-          direction: 'out',
-          kind: 'cancel',
-          path: call.path,
-          callId: call.id,
-          peer: call.endpoint,
-          metadata: undefined,
-          message: undefined,
-        });
-      }
+      this.events.message(call, 'out', Kind.CANCEL, undefined, undefined);
     } catch {
       // The transport is closing: the server will see the connection go.
     }
@@ -566,257 +298,55 @@ export class ClientCore {
 
   /** A method kind got an envelope it has no use for: ignored and counted, never fatal to the call. */
   ignored(): void {
-    this.#stats.ignoredEnvelopes++;
-  }
-
-  /** The call's deadline passed: fail it with DEADLINE_EXCEEDED (the server expires its side on its own). */
-  expire(call: ClientCall): void {
-    this.#end(call, new RpcError(Code.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    this.#dispatch.ignoredEnvelopes++;
   }
 
   /** Ends a call: with `error` the handler's onError runs; without, the handler already settled. */
-  finish(call: ClientCall, error?: RpcError): void {
+  finish(call: ClientCallRecord, error?: RpcError): void {
     this.#end(call, error, false);
   }
 
-  #end(call: ClientCall, error: RpcError | undefined, notify = true): void {
+  #end(call: ClientCallRecord, error: RpcError | undefined, notify = true): void {
     if (call.done) return;
     call.done = true;
-    this.#calls.delete(call.id);
+    this.#dispatch.delete(call);
     call.conn.calls.delete(call);
     call.conn.outstanding--;
     if (call.deadlineKey >= 0) this.deadlines.remove(call, call.deadlineKey);
     call.unlistenAbort();
-    this.#releaseSlot();
-    if (this.listeners.hasEnd) {
-      this.listeners.end({
-        side: 'client',
-        path: call.path,
-        callId: call.id,
-        peer: call.endpoint,
-        code: error ? error.code : Code.OK,
-        error,
-        durationMs: now() - call.startedAt,
-      });
-    }
+    this.#releaseSlot(call);
+    this.events.ended(call, error, call.startedAt, now());
     if (error && notify) call.handler.onError(error, call);
   }
 
-  #releaseSlot(): void {
-    const waiter = this.#slotWaiters.shift();
-    if (waiter) waiter.resolve();
-    else this.#inFlight--;
+  #releaseSlot(call: ClientCallRecord): void {
+    call.holdsSlot = false;
+    this.#admission.release();
   }
 
-  #pick(): Connection | undefined {
-    const conns = this.#conns;
-    const n = conns.length;
-    if (n === 1) return conns[0]?.usable ? conns[0] : undefined;
-    const start = this.#rr++ % n;
-    let best: Connection | undefined;
-    for (let k = 0; k < n; k++) {
-      const c = conns[(start + k) % n] as Connection;
-      if (!c.usable) continue;
-      if (this.#balancing === 'round-robin') return c;
-      if (!best || c.outstanding < best.outstanding) best = c;
-    }
-    return best;
-  }
-
-  #describe(): string {
-    return this.#conns
-      .map(
-        (c) =>
-          `${c.endpoint}: ${c.draining ? 'draining' : c.state}${c.reason ? ` (${c.reason})` : ''}`,
-      )
-      .join(', ');
-  }
-
-  #watch(conn: Connection, connectTimeoutMs: number): void {
-    const t = conn.transport;
-    conn.connectTimer = setTimeout(() => {
-      conn.connectTimer = undefined;
-      if (conn.state === 'connecting') {
-        conn.state = 'failing';
-        conn.reason = `not connected after ${connectTimeoutMs} ms`;
-        this.#wakeConnWaiters();
-      }
-    }, connectTimeoutMs);
-    conn.connectTimer.unref?.();
-    const up = () => {
-      if (conn.connectTimer) clearTimeout(conn.connectTimer);
-      conn.connectTimer = undefined;
-      conn.state = 'ready';
-      conn.reason = '';
-      conn.draining = false;
-      this.#wakeConnWaiters();
-    };
-    t.on('connected', up);
-    t.on('disconnected', (e) => {
-      if (e.reason === 'unresolved') {
-        // Calls fail fast (UNAVAILABLE naming the host) instead of waiting out connectTimeoutMs.
-        conn.state = 'failing';
-        conn.reason = `host of ${conn.endpoint} does not resolve`;
-        this.#wakeConnWaiters();
-        return;
-      }
-      if (conn.state === 'connecting' && e.reason !== 'closed') return;
-      conn.state = 'failing';
-      conn.reason = `connection lost: ${e.reason}`;
-      const error = new RpcError(
-        Code.UNAVAILABLE,
-        `connection to ${conn.endpoint} lost (${e.reason})`,
-      );
-      this.#wakeConnWaiters();
-      // Answers the server sent just before the connection went (a graceful
-      // close flushes them, then closes) may still sit in the socket's queue,
-      // behind this event: let the reader deliver them, then fail the rest.
-      const calls = [...conn.calls];
-      setTimeout(() => {
-        for (const call of calls) if (!call.done) this.#end(call, error);
-      }, DISCONNECT_GRACE_MS);
-    });
-    t.on('handshakeFailed', (e) => {
-      conn.state = 'failing';
-      conn.reason = `handshake failed: ${e.reason}`;
-      const error = new RpcError(
-        Code.UNAVAILABLE,
-        `handshake with ${conn.endpoint} failed: ${e.reason}`,
-      );
-      for (const call of [...conn.calls]) this.#end(call, error);
-      this.#wakeConnWaiters();
-    });
-    if (t.connected) up();
-  }
-
-  /** Wakes calls waiting for a connection so they re-check (one may now be up, or all failing). */
-  #wakeConnWaiters(): void {
-    for (const w of [...this.#connWaiters]) w.resolve();
-  }
-
-  async #read(conn: Connection): Promise<void> {
-    try {
-      const t = conn.transport;
-      // The rest of a burst is handled synchronously where the transport can.
-      const drain = t.drainBuffered
-        ? (bytes: Uint8Array) => this.#onMessage(conn, bytes)
-        : undefined;
-      for await (const bytes of t) {
-        this.#onMessage(conn, bytes);
-        if (drain) t.drainBuffered?.(drain);
-      }
-    } catch {
-      // The transport ended with an error: its 'disconnected' event fails the calls.
-    }
-  }
-
-  #onMessage(conn: Connection, bytes: Uint8Array): void {
-    let env: Envelope;
-    try {
-      env = this.codec.decode(bytes) as Envelope;
-    } catch (e) {
-      this.#stats.protocolErrors++;
-      const header = peekHeader(bytes);
-      const call = header ? this.#calls.get(header.id) : undefined;
-      if (call && call.conn === conn) {
-        this.#end(
-          call,
-          new RpcError(Code.INTERNAL, `malformed response: ${(e as Error).message}`, { cause: e }),
-        );
-      }
-      return;
-    }
-    const problem = checkEnvelope(env);
-    if (problem?.ignore) {
-      this.#stats.ignoredEnvelopes++;
-      return;
-    }
-    if (problem) {
-      this.#stats.protocolErrors++;
-      const id = Array.isArray(env) ? env[2] : undefined;
-      const call = typeof id === 'number' ? this.#calls.get(id) : undefined;
-      if (call && call.conn === conn) {
-        const code = problem.version ? Code.FAILED_PRECONDITION : Code.INTERNAL;
-        this.#end(call, new RpcError(code, problem.message));
-      }
-      return;
-    }
-    const kind = env[1] as number;
-    if (kind === Kind.GOAWAY) {
-      conn.draining = true;
-      return;
-    }
-    const call = this.#calls.get(env[2] as number);
-    if (!call || call.conn !== conn) {
-      this.#stats.lateEnvelopes++;
-      return;
-    }
-    if (this.listeners.hasMessage) this.#emitIn(call, env);
-    call.handler.onEnvelope(env, call, bytes.byteLength);
-  }
-
-  #emitIn(call: ClientCall, env: Envelope): void {
-    const kind = env[1] as number;
-    this.listeners.message({
-      side: 'client',
-      direction: 'in',
-      kind: kindName(kind),
-      path: call.path,
-      callId: call.id,
-      peer: call.endpoint,
-      metadata: (kind === Kind.RESPONSE || kind === Kind.END
-        ? env[3]
-        : kind === Kind.ERROR
-          ? env[6]
-          : undefined) as Metadata | undefined,
-      message:
-        kind === Kind.RESPONSE
-          ? env[4]
-          : kind === Kind.DATA
-            ? env[3]
-            : kind === Kind.ERROR
-              ? { code: env[3], message: env[4] }
-              : kind === Kind.CREDIT
-                ? { messages: env[3], bytes: env[4] }
-                : undefined,
-    });
-  }
-
-  /** Tells listeners about an envelope a method kind sends (DATA, END, CREDIT). */
-  emitOut(call: ClientCall, kind: number, message: unknown, metadata?: Metadata): void {
-    if (!this.listeners.hasMessage) return;
-    this.listeners.message({
-      side: 'client',
-      direction: 'out',
-      kind: kindName(kind),
-      path: call.path,
-      callId: call.id,
-      peer: call.endpoint,
-      metadata,
-      message,
-    });
+  /** Tells listeners and observers about an envelope a method kind sends (DATA, END, CREDIT). */
+  emitOut(call: ClientCallRecord, kind: number, message: unknown, metadata?: Metadata): void {
+    if (kind === Kind.DATA) call.wire?.notify('out', message);
+    this.events.message(call, 'out', kind, metadata, message);
   }
 
   /** Counters. */
   stats(): ClientStats {
+    const d = this.#dispatch;
     return {
-      inFlight: this.#calls.size,
-      queued: this.#slotWaiters.length + this.#connWaiters.size,
-      started: this.#stats.started,
-      protocolErrors: this.#stats.protocolErrors,
-      lateEnvelopes: this.#stats.lateEnvelopes,
-      ignoredEnvelopes: this.#stats.ignoredEnvelopes,
-      listenerErrors: this.listeners.errors,
+      inFlight: d.calls.size,
+      queued: this.#admission.queued,
+      started: this.#started,
+      protocolErrors: d.protocolErrors,
+      lateEnvelopes: d.lateEnvelopes,
+      ignoredEnvelopes: d.ignoredEnvelopes,
+      listenerErrors: this.events.errors,
     };
   }
 
   /** Per-endpoint state, for diagnostics and tests. */
   endpoints(): Array<{ endpoint: string; state: string; outstanding: number }> {
-    return this.#conns.map((c) => ({
-      endpoint: c.endpoint,
-      state: c.draining ? 'draining' : c.state,
-      outstanding: c.outstanding,
-    }));
+    return this.#conns.endpoints();
   }
 
   /** Fails pending calls with `CANCELLED` and closes every connection. Idempotent. */
@@ -824,11 +354,12 @@ export class ClientCore {
     if (this.#closed) return;
     this.#closed = true;
     const error = new RpcError(Code.CANCELLED, 'client closed');
-    for (const call of [...this.#calls.values()]) this.cancel(call, error);
-    for (const w of [...this.#slotWaiters]) w.reject(error);
-    for (const w of [...this.#connWaiters]) w.reject(error);
+    for (const call of [...this.#dispatch.calls.values()]) this.cancel(call, error);
+    for (const call of this.#admission.waiting()) {
+      this.#admission.leave(call);
+      call.stopWaiting(error);
+    }
     this.deadlines.clear();
-    for (const c of this.#conns) if (c.connectTimer) clearTimeout(c.connectTimer);
-    await Promise.all(this.#conns.map((c) => c.transport.close()));
+    await this.#conns.close();
   }
 }

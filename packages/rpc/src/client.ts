@@ -4,7 +4,9 @@ import {
   type ClientTransportOptions,
   createClientTransport,
 } from '@xsmb/transport';
-import { ClientCore, type ClientCoreOptions, type ClientStats } from './client-core.js';
+import { ClientEngine } from './client-core.js';
+import type { ClientCoreOptions, ClientStats } from './client-options.js';
+import type { ClientCore } from './engine.js';
 import { methodsOf, type ServiceClient, type ServiceDescriptor } from './service.js';
 
 /** Options of {@link createClient}. Every field but `endpoints` is optional. */
@@ -20,7 +22,7 @@ export interface ClientOptions extends Omit<ClientCoreOptions, 'transport' | 'co
   codec?: Codec;
 }
 
-const cores = new WeakMap<object, ClientCore>();
+const cores = new WeakMap<object, ClientEngine>();
 
 /**
  * Creates a typed client of `service`.
@@ -35,7 +37,7 @@ export function createClient<S extends ServiceDescriptor>(
   options: ClientOptions,
 ): ServiceClient<S> {
   const { transport, transportOptions, codec, ...rest } = options;
-  const core = new ClientCore({
+  const core = new ClientEngine({
     ...rest,
     codec: codec ?? createMsgpackCodec(),
     transport: transport ?? ((endpoint) => createClientTransport(endpoint, transportOptions)),
@@ -49,7 +51,10 @@ export function createClient<S extends ServiceDescriptor>(
   return client as ServiceClient<S>;
 }
 
-/** The engine behind a client made by {@link createClient}: stats and endpoint states. */
+/**
+ * The engine behind a client made by {@link createClient}: stats and
+ * endpoint states (`@xsmb/rpc/kit`).
+ */
 export function clientCore(client: object): ClientCore {
   const core = cores.get(client);
   if (!core) throw new TypeError('not a client made by createClient');

@@ -14,6 +14,7 @@ export interface Expirable {
 /** Monotonic milliseconds. */
 export const now: () => number = () => performance.now();
 
+/** Many deadlines on one timer: `add` returns a key for `remove`; each item expires once, never early. */
 export class DeadlineQueue {
   readonly #buckets = new Map<number, Set<Expirable>>();
   readonly #heap: number[] = [];

@@ -3,11 +3,13 @@
  * Typed unary RPC over xSMB: contracts, clients, servers, metadata,
  * deadlines, cancellation, typed errors, interceptors, listeners and
  * concurrency limits.
+ *
+ * This entry is what applications use. Method kinds (`@xsmb/stream`) and
+ * observers (`@xsmb/tracing`) find the engine API in `@xsmb/rpc/kit`.
  */
 
 /** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
 export { TransportError, type TransportErrorCode } from '@xsmb/transport';
-// For end users.
 export {
   HealthService,
   type MethodReflection,
@@ -20,6 +22,7 @@ export type {
   CallEndEvent,
   CallOptions,
   CallStartEvent,
+  CallWire,
   ClientInterceptor,
   ClientNext,
   ClientRequest,
@@ -30,51 +33,29 @@ export type {
   ServerNext,
   ServerRequest,
   ServerResponse,
+  WireObserver,
 } from './call.js';
-// For other libraries (@xsmb/stream, @xsmb/tracing): the engines and the wire.
-export { type ClientOptions, clientCore, clientStats, createClient } from './client.js';
-export type { ClientStats, LoadBalancing, RetryPolicy } from './client-core.js';
-export { type CallHandler, ClientCall, ClientCore, type ClientCoreOptions } from './client-core.js';
+export { type ClientOptions, clientStats, createClient } from './client.js';
+export type { ClientStats } from './client-options.js';
 export { Code, codeName } from './code.js';
-export { DeadlineQueue, type Expirable } from './deadline-queue.js';
+export type { LoadBalancing } from './connections.js';
 export {
-  checkEnvelope,
-  type Envelope,
-  encodeCancel,
-  encodeCredit,
-  encodeData,
-  encodeEnd,
-  encodeError,
-  encodeGoaway,
-  encodeRequest,
-  encodeResponse,
-  Kind,
-  kindMismatchMessage,
-  MAX_CALL_ID,
-  PROTOCOL_REVISION,
-  PROTOCOL_VERSION,
-  peekHeader,
-  requestKind,
-} from './envelope.js';
+  type ContextKey,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+} from './context-values.js';
+export type { RetryPolicy } from './engine.js';
 export {
-  isEmptyMetadata,
   type Metadata,
   MetadataKey,
   MetadataLimits,
-  type MetadataProblem,
-  metadataProblem,
   type XSMBMetaData,
 } from './metadata.js';
+export { observeMessages } from './observed-messages.js';
 export { RpcError, type RpcErrorOptions } from './rpc-error.js';
 export { type CloseOptions, createServer, type Server, type ServerOptions } from './server.js';
 export type { HealthStatus, ServerStats } from './server-core.js';
-export {
-  type RegisteredMethod,
-  ServerCall,
-  ServerCore,
-  type ServerCoreOptions,
-} from './server-core.js';
-export type { MethodAdapter, MethodInfo } from './service.js';
 export {
   type AnyMethod,
   type CheckReserved,
@@ -91,8 +72,6 @@ export {
   type ServiceImplementation,
 } from './service.js';
 export {
-  check,
-  errorFromEnvelope,
   type UnaryClientMethod,
   type UnaryDescriptor,
   type UnaryHandler,

@@ -5,10 +5,11 @@ import {
   type ServerTransportOptions,
 } from '@xsmb/transport';
 import { registerBuiltins } from './builtin.js';
+import type { ServerCore } from './engine.js';
 import {
   type HealthStatus,
-  ServerCore,
   type ServerCoreOptions,
+  ServerEngine,
   type ServerStats,
 } from './server-core.js';
 import { methodsOf, type ServiceDescriptor, type ServiceImplementation } from './service.js';
@@ -51,8 +52,6 @@ export interface Server {
   setHealth(status: HealthStatus): void;
   /** Counters. */
   stats(): ServerStats;
-  /** The engine, for sibling packages and diagnostics. */
-  readonly core: ServerCore;
   /**
    * Graceful shutdown: new calls get `UNAVAILABLE`, running calls may finish
    * within `graceMs`, then they are cancelled and the transport closes.
@@ -70,14 +69,13 @@ export interface Server {
  */
 export function createServer(options: ServerOptions = {}): Server {
   const { transport, transportOptions, codec, health, reflection, ...rest } = options;
-  const core = new ServerCore({
+  const core = new ServerEngine({
     ...rest,
     codec: codec ?? createMsgpackCodec(),
     transport: transport ?? createServerTransport(transportOptions),
   });
   registerBuiltins(core, { health: health ?? true, reflection: reflection ?? true });
   const server: Server = {
-    core,
     add(service, implementation) {
       const impl = implementation as Record<string, unknown>;
       for (const info of methodsOf(service)) {
@@ -109,5 +107,15 @@ export function createServer(options: ServerOptions = {}): Server {
     stats: () => core.stats(),
     close: (closeOptions) => core.close(closeOptions?.graceMs ?? 5000),
   };
+  engines.set(server, core);
   return server;
+}
+
+const engines = new WeakMap<Server, ServerEngine>();
+
+/** The engine behind a server made by {@link createServer} (`@xsmb/rpc/kit`). */
+export function serverCore(server: Server): ServerCore {
+  const core = engines.get(server);
+  if (!core) throw new TypeError('not a server made by createServer');
+  return core;
 }

@@ -8,8 +8,7 @@
  */
 
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { ClientCore } from './client-core.js';
-import type { ServerCall, ServerCore } from './server-core.js';
+import type { ClientCore, ServerCall, ServerCore } from './engine.js';
 
 /** A Standard Schema (zod, valibot, arktype, …) for runtime checks. */
 export type Schema<I = unknown, O = I> = StandardSchemaV1<I, O>;

@@ -8,14 +8,13 @@ import type {
   ClientRequest,
   ClientResponse,
 } from './call.js';
-import type { CallHandler, ClientCall, ClientCore } from './client-core.js';
 import { Code } from './code.js';
 import { now } from './deadline-queue.js';
+import type { CallHandler, ClientCall, ClientCore, ServerCall, ServerCore } from './engine.js';
 import { type Envelope, Kind } from './envelope.js';
 import { kindName } from './kind-name.js';
 import type { Metadata } from './metadata.js';
 import { RpcError } from './rpc-error.js';
-import type { ServerCall, ServerCore } from './server-core.js';
 import type { MethodAdapter, MethodDescriptor, MethodInfo, Schema } from './service.js';
 
 /** The client function of a unary method. */
@@ -99,6 +98,7 @@ class UnaryCall implements CallHandler {
    *   ClientResponse to): one object and one promise hop fewer per call.
    */
   constructor(
+    readonly core: ClientCore,
     readonly resolve: (r: unknown) => void,
     readonly reject: (e: RpcError) => void,
     readonly output: Schema | undefined,
@@ -129,15 +129,15 @@ class UnaryCall implements CallHandler {
         Code.UNIMPLEMENTED,
         `method ${call.path} answered with stream envelopes (${kindName(kind)}): it is a stream on the server, the client called it as unary`,
       );
-      call.core.cancel(call, error); // its onError rejects the caller
+      this.core.cancel(call, error); // its onError rejects the caller
     } else {
       // DATA, END, CREDIT on a unary call: the forward-compatible rule, ignore and count.
-      call.core.ignored();
+      this.core.ignored();
     }
   }
 
   #ok(call: ClientCall, message: unknown, trailers: Metadata): void {
-    call.core.finish(call);
+    this.core.finish(call);
     const direct = this.direct;
     if (!direct) {
       this.resolve({ stream: false, message, trailers });
@@ -151,7 +151,7 @@ class UnaryCall implements CallHandler {
   }
 
   #fail(call: ClientCall, error: RpcError): void {
-    call.core.finish(call, error);
+    this.core.finish(call, error);
     this.reject(error);
   }
 
@@ -181,7 +181,7 @@ function terminal(core: ClientCore, info: MethodInfo): ClientNext {
     new Promise<ClientResponse>((resolve, reject) => {
       const started = core.start(
         request,
-        new UnaryCall(resolve as (r: unknown) => void, reject, info.descriptor.output),
+        new UnaryCall(core, resolve as (r: unknown) => void, reject, info.descriptor.output),
         deadlineAt,
         request.message,
       );
@@ -230,7 +230,7 @@ function invoke(
   try {
     if (!core.intercepted) {
       // No interceptors: call the handler directly, no request object, no extra promise.
-      const result = impl(message, call);
+      const result = impl(message, call.ctx);
       if (isPromise(result)) {
         result.then(
           (m) => call.respond(m),
@@ -285,7 +285,7 @@ export const unaryAdapter: MethodAdapter = {
       return ((message: unknown, options?: CallOptions) =>
         new Promise((resolve, reject) => {
           const request = core.request(info, message, options);
-          const handler = new UnaryCall(resolve, reject, output, {
+          const handler = new UnaryCall(core, resolve, reject, output, {
             onTrailers: options?.onTrailers,
           });
           const started = core.start(request, handler, core.deadlineOf(request), message);

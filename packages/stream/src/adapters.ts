@@ -13,13 +13,17 @@
  */
 
 import {
-  type CallHandler,
   type CallOptions,
-  type ClientCall,
-  type ClientCore,
   type ClientRequest,
   type ClientResponse,
   Code,
+  type Metadata,
+  RpcError,
+} from '@xsmb/rpc';
+import {
+  type CallHandler,
+  type ClientCall,
+  type ClientCore,
   check,
   type Envelope,
   encodeCredit,
@@ -27,13 +31,11 @@ import {
   encodeEnd,
   errorFromEnvelope,
   Kind,
-  type Metadata,
   type MethodAdapter,
   type MethodInfo,
-  RpcError,
   type ServerCall,
   type ServerCore,
-} from '@xsmb/rpc';
+} from '@xsmb/rpc/kit';
 import { CreditGate, Inbox, Outbox } from './flow.js';
 
 interface Windowed {

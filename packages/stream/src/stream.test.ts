@@ -2,7 +2,6 @@ import {
   type CallContext,
   type ClientInterceptor,
   Code,
-  clientCore,
   createClient,
   createServer,
   defineService,
@@ -11,6 +10,7 @@ import {
   type Server,
   type ServerInterceptor,
 } from '@xsmb/rpc';
+import { clientCore } from '@xsmb/rpc/kit';
 import { createMemoryNetwork } from '@xsmb/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,16 +1,6 @@
 import { createMsgpackCodec } from '@xsmb/codec';
-import {
-  Code,
-  createClient,
-  defineService,
-  type Envelope,
-  encodeCredit,
-  encodeEnd,
-  encodeResponse,
-  Kind,
-  RpcError,
-  unary,
-} from '@xsmb/rpc';
+import { Code, createClient, defineService, RpcError, unary } from '@xsmb/rpc';
+import { type Envelope, encodeCredit, encodeEnd, encodeResponse, Kind } from '@xsmb/rpc/kit';
 import { createServerTransport } from '@xsmb/transport';
 import { Resources } from '@xsmb/vitest-config/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';

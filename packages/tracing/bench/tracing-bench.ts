@@ -44,7 +44,8 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { createClient, createServer, defineService, unary } from '@xsmb/rpc';
+import { createClient, createContextValues, createServer, defineService, unary } from '@xsmb/rpc';
+import { serverCore } from '@xsmb/rpc/kit';
 import { clientTracing, serverTracing } from '../src/index.js';
 
 const MODES = ['off', 'pass-through', 'noop', 'sdk 10%', 'sdk 10% + metrics', 'sdk 100%'] as const;
@@ -164,11 +165,11 @@ async function serverChild(mode: Mode): Promise<void> {
   await next('mark');
   const cpu = process.cpuUsage();
   const spansAtMark = spans();
-  const io = server.core.transport.stats();
+  const io = serverCore(server).transport.stats();
   send({ t: 'marked' });
   await next('report');
   const cpuSpent = cpuUs(cpu);
-  const now = server.core.transport.stats();
+  const now = serverCore(server).transport.stats();
   send({
     t: 'report',
     calls: 0,
@@ -379,6 +380,8 @@ function interceptorCostNs(): { client: number; server: number } {
     timeoutMs: 1000,
     signal: undefined,
     waitForReady: false,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
   const serverRequest = {
     kind: 'unary',
@@ -388,6 +391,8 @@ function interceptorCostNs(): { client: number; server: number } {
     descriptor: Bench.methods.echo,
     message: 1,
     ctx: { metadata: {} } as never,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
   const time = (fn: () => unknown): number => {
     const n = 1_000_000;

@@ -27,12 +27,10 @@ server.add(Greeter, {
 const [endpoint] = await server.listen('tcp://127.0.0.1:0');
 console.log(`server listening on ${endpoint}`);
 
-// 3. …and one on the client (the listener adds server.address / server.port to client spans).
-const tracing = clientTracing();
+// 3. …and one on the client.
 const greeter = createClient(Greeter, {
   endpoints: [endpoint],
-  interceptors: [tracing],
-  listeners: [tracing.listener],
+  interceptors: [clientTracing()],
 });
 
 console.log((await greeter.hello({ name: 'ada' })).greeting);

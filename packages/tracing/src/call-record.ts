@@ -18,6 +18,8 @@ export class CallRecord {
   received = 0;
   /** Set by {@link end}. */
   ended = false;
+  /** Runs first thing in {@link end}, while the span is still open (e.g. to add attributes known late). */
+  onEnd: (() => void) | undefined;
   readonly #start: number;
   readonly #active: ActiveSlot | undefined;
 
@@ -67,6 +69,7 @@ export class CallRecord {
   end(error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    this.onEnd?.();
     const rpcError =
       error === undefined
         ? undefined

@@ -4,6 +4,7 @@ import {
   type ClientRequest,
   type ClientResponse,
   Code,
+  observeMessages,
   RpcError,
   type RpcListener,
 } from '@xsmb/rpc';
@@ -11,22 +12,18 @@ import { CallRecord } from './call-record.js';
 import { endpointAttributes } from './endpoint.js';
 import { metadataSetter } from './metadata-carrier.js';
 import type { ClientTracingOptions } from './options.js';
-import { countOutgoing } from './outgoing-messages.js';
 import { contextWithSpan } from './span-context.js';
-import { type MethodTelemetry, Telemetry } from './telemetry.js';
+import { Telemetry } from './telemetry.js';
 import { TracedMessages } from './traced-messages.js';
 
-/**
- * A client interceptor that traces calls, plus a listener that adds the
- * endpoint each call went to (`server.address`, `server.port`,
- * `network.transport`), which interceptors cannot see.
- */
+/** A client interceptor that traces calls. */
 export interface ClientTracing {
   (next: ClientNext): ClientNext;
   /**
-   * Optional companion: pass it in the client's `listeners` to get the
-   * endpoint attributes on client spans. Costs nothing for calls whose span
-   * is not recording.
+   * A listener that does nothing: the interceptor now reads the endpoint a
+   * call went to (`server.address`, `server.port`, `network.transport`)
+   * from the request itself. Kept so that configurations passing it still work.
+   * @deprecated not needed; drop it from `listeners`.
    */
   readonly listener: RpcListener;
 }
@@ -39,27 +36,18 @@ export interface ClientTracing {
  * OpenTelemetry SDK registered it only runs the propagator (a no-op too).
  *
  * @example
- * const tracing = clientTracing();
  * const greeter = createClient(Greeter, {
  *   endpoints: [endpoint],
- *   interceptors: [tracing],
- *   listeners: [tracing.listener], // optional: server.address / server.port
+ *   interceptors: [clientTracing()],
  * });
  */
 export function clientTracing(options: ClientTracingOptions = {}): ClientTracing {
   const telemetry = new Telemetry('client', options);
-  // Metadata object → its call, for the listener (identity: the core hands the same object to listeners).
-  const pending = new WeakMap<object, CallRecord>();
 
   const interceptor = (next: ClientNext): ClientNext => {
-    // One chain per method: remember its constants instead of looking them up per call.
-    let method: MethodTelemetry | undefined;
+    const methodOf = telemetry.lookup();
     return (request) => {
-      let m = method;
-      if (m === undefined || m.path !== request.path) {
-        m = telemetry.method(request);
-        method = m;
-      }
+      const m = methodOf(request);
       if (!m.traced) return next(request);
       const parent = context.active();
       const span = telemetry.tracer().startSpan(m.path, m.spanOptions, parent);
@@ -77,20 +65,17 @@ export function clientTracing(options: ClientTracingOptions = {}): ClientTracing
       const active = trace.setSpan(parent, span);
       telemetry.propagator.inject(active, request.metadata, metadataSetter);
       const record = new CallRecord('client', m, span, instruments, telemetry.recordMessages);
-      pending.set(request.metadata, record);
+      // The endpoint is picked after the interceptors ran: read it when the call ends.
+      record.onEnd = () => {
+        const endpoint = request.wire.endpoint;
+        if (endpoint !== undefined) span.setAttributes(endpointAttributes(endpoint));
+      };
       // Inner interceptors see the call's span as active (e.g. to log its trace id).
       return context.with(active, run, undefined, next, request, record);
     };
   };
 
-  const listener: RpcListener = {
-    onCallStart(event) {
-      const record = pending.get(event.metadata);
-      if (record && event.peer !== undefined && !record.ended)
-        record.span?.setAttributes(endpointAttributes(event.peer));
-    },
-  };
-  return Object.assign(interceptor, { listener });
+  return Object.assign(interceptor, { listener: {} satisfies RpcListener });
 }
 
 function stoppedByConsumer(): RpcError {
@@ -102,7 +87,9 @@ function run(
   request: ClientRequest,
   record: CallRecord,
 ): Promise<ClientResponse> {
-  if (request.messages) request.messages = countOutgoing(request.messages, record);
+  // Counted as they leave the caller's source, without changing how the stream sends them.
+  if (request.messages)
+    request.messages = observeMessages(request.messages, () => record.sentOne());
   let response: Promise<ClientResponse>;
   try {
     response = next(request);

@@ -1,12 +1,13 @@
 import { context, propagation, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type {
-  CallContext,
-  ClientRequest,
-  ClientResponse,
-  ServerRequest,
-  ServerResponse,
+import {
+  type CallContext,
+  type ClientRequest,
+  type ClientResponse,
+  createContextValues,
+  type ServerRequest,
+  type ServerResponse,
 } from '@xsmb/rpc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Fixture, Greeter, Relay } from '../test/services.js';
@@ -33,6 +34,8 @@ function clientRequest(metadata: Record<string, string> = {}): ClientRequest {
     timeoutMs: 1000,
     signal: undefined,
     waitForReady: false,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
 }
 
@@ -45,6 +48,8 @@ function serverRequest(metadata: Record<string, string> = {}): ServerRequest {
     descriptor: Greeter.methods.hello,
     message: { name: 'x' },
     ctx: { metadata } as unknown as CallContext,
+    contextValues: createContextValues(),
+    wire: { endpoint: undefined, observe() {} },
   };
 }
 

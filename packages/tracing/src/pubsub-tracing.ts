@@ -18,7 +18,6 @@ import {
   type SpanOptions,
   SpanStatusCode,
   type Tracer,
-  type TracerProvider,
   trace,
   ValueType,
 } from '@opentelemetry/api';
@@ -37,7 +36,7 @@ import {
   MessagingMetric,
 } from './semantic-conventions.js';
 import { contextWithSpan } from './span-context.js';
-import { type Propagator, SCOPE_NAME, SCOPE_VERSION } from './telemetry.js';
+import { type Propagator, SCOPE_NAME, SCOPE_VERSION, TracerSource } from './telemetry.js';
 
 /** What {@link pubsubTracing} returns: one half for publishers, one for subscribers. */
 export interface PubSubTracing {
@@ -62,33 +61,26 @@ const NOOP_METER = createNoopMeter();
 /** Tracer, counters and per-topic constants of one `pubsubTracing()` instance. */
 class MessagingTelemetry {
   readonly propagator: Propagator;
-  readonly #tracerProvider: TracerProvider | undefined;
+  readonly #tracers: TracerSource;
   readonly #meterProvider: MeterProvider | undefined;
   readonly #metricsOn: boolean;
   readonly #topics: Record<Operation, Map<string, TopicTelemetry>> = {
     send: new Map(),
     receive: new Map(),
   };
-  #currentTracerProvider: TracerProvider | undefined;
-  #tracer: Tracer | undefined;
   #currentMeterProvider: MeterProvider | undefined;
   #counters: Record<Operation, Counter> | undefined;
 
   constructor(options: PubSubTracingOptions) {
     this.propagator = options.propagator ?? propagation;
-    this.#tracerProvider = options.tracerProvider;
+    this.#tracers = new TracerSource(options.tracerProvider);
     this.#meterProvider = options.meterProvider;
     this.#metricsOn = options.metrics ?? true;
   }
 
   /** The tracer, re-resolved only when the (global) provider object changes. */
   tracer(): Tracer {
-    const provider = this.#tracerProvider ?? trace.getTracerProvider();
-    if (provider !== this.#currentTracerProvider || !this.#tracer) {
-      this.#currentTracerProvider = provider;
-      this.#tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
-    }
-    return this.#tracer;
+    return this.#tracers.get();
   }
 
   /** The counters, or `undefined` when metrics are off or go nowhere (then nothing is counted). */

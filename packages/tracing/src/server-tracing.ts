@@ -2,8 +2,6 @@ import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   type CallContext,
   Code,
-  type Envelope,
-  Kind,
   RpcError,
   type ServerInterceptor,
   type ServerNext,
@@ -19,17 +17,6 @@ import { type MethodTelemetry, Telemetry } from './telemetry.js';
 import { TracedMessages } from './traced-messages.js';
 
 /**
- * What this package reads of `@xsmb/rpc`'s `ServerCall` (the class behind
- * `ctx`) beyond `CallContext`: whether the call was abandoned, the envelope
- * hook of stream kinds, and the endpoints the server listens on.
- */
-interface ServerCallView extends CallContext {
-  readonly cancelled?: boolean;
-  onEnvelope?: ((envelope: Envelope, size: number) => void) | undefined;
-  readonly core?: { readonly transport?: { readonly endpoints?: readonly string[] } };
-}
-
-/**
  * Traces incoming calls: a SERVER span per call named `service/method`,
  * child of the context extracted from the call's metadata; the handler runs
  * inside that span's context, so calls it makes through a traced client are
@@ -42,18 +29,16 @@ interface ServerCallView extends CallContext {
 export function serverTracing(options: ServerTracingOptions = {}): ServerInterceptor {
   const telemetry = new Telemetry('server', options);
   return (next) => {
-    // One chain per method: remember its constants instead of looking them up per call.
-    let method: MethodTelemetry | undefined;
+    const methodOf = telemetry.lookup();
     return (request) => {
-      let m = method;
-      if (m === undefined || m.path !== request.path) {
-        m = telemetry.method(request);
-        method = m;
-      }
+      const m = methodOf(request);
       if (!m.traced) return next(request);
-      const ctx = request.ctx as ServerCallView;
       // The parent comes from the wire only, never from whatever context the server was created in.
-      const parent = telemetry.propagator.extract(ROOT_CONTEXT, ctx.metadata, metadataGetter);
+      const parent = telemetry.propagator.extract(
+        ROOT_CONTEXT,
+        request.ctx.metadata,
+        metadataGetter,
+      );
       const span = telemetry.tracer().startSpan(m.path, m.spanOptions, parent);
       const instruments = telemetry.instruments();
       const recording = span.isRecording();
@@ -70,21 +55,23 @@ export function serverTracing(options: ServerTracingOptions = {}): ServerInterce
         instruments,
         recording ? telemetry.recordMessages : false,
       );
-      if (recording) {
-        const endpoints = ctx.core?.transport?.endpoints;
-        // With one endpoint, it is the one the call came in on.
-        if (endpoints?.length === 1) span.setAttributes(endpointAttributes(endpoints[0] as string));
+      const endpoint = recording ? request.wire.endpoint : undefined;
+      if (endpoint !== undefined) span.setAttributes(endpointAttributes(endpoint));
+      // The client's stream messages reach the handler through its kind, not the chain: count them on the wire.
+      if (m.streaming && m.kind !== 'server-stream') {
+        request.wire.observe((direction) => {
+          if (direction === 'in') record.receivedOne();
+        });
       }
-      if (m.streaming && m.kind !== 'server-stream') countIncoming(ctx, record);
       return serve(next, request, m, contextWithSpan(parent, span), record);
     };
   };
 }
 
-/** Why the core abandoned the call (client cancel, deadline, shutdown), if it did. */
-function abandoned(ctx: ServerCallView): RpcError | undefined {
-  if (ctx.cancelled !== true) return undefined;
-  return RpcError.from(ctx.signal.reason, Code.CANCELLED);
+/** Why the server stopped the call (client cancel, deadline, shutdown), if it did. */
+function abandoned(ctx: CallContext): RpcError | undefined {
+  const signal = ctx.signal;
+  return signal.aborted ? RpcError.from(signal.reason, Code.CANCELLED) : undefined;
 }
 
 function serve(
@@ -94,7 +81,7 @@ function serve(
   active: Context,
   record: CallRecord | undefined,
 ): Promise<ServerResponse> {
-  const ctx = request.ctx as ServerCallView;
+  const ctx = request.ctx;
   let response: Promise<ServerResponse>;
   try {
     response = context.with(active, next, undefined, request);
@@ -123,19 +110,4 @@ function serve(
       throw e;
     },
   );
-}
-
-/**
- * Counts the client's stream messages as they arrive. The request has no
- * message stream for interceptors (the handler gets the inbox directly), so
- * this wraps the call's envelope hook, which the stream kinds set before
- * interceptors run and before the client is granted any credit.
- */
-function countIncoming(ctx: ServerCallView, record: CallRecord): void {
-  const inner = ctx.onEnvelope;
-  if (typeof inner !== 'function') return;
-  ctx.onEnvelope = (envelope, size) => {
-    if (envelope[1] === Kind.DATA) record.receivedOne();
-    inner(envelope, size);
-  };
 }

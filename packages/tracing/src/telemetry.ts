@@ -47,6 +47,26 @@ export const SCOPE_VERSION: string = (
   createRequire(import.meta.url)('../package.json') as { version: string }
 ).version;
 
+/** The tracer of a configured provider (else the global one), re-resolved only when the provider object changes. */
+export class TracerSource {
+  readonly #provider: TracerProvider | undefined;
+  #current: TracerProvider | undefined;
+  #tracer: Tracer | undefined;
+
+  constructor(provider: TracerProvider | undefined) {
+    this.#provider = provider;
+  }
+
+  get(): Tracer {
+    const provider = this.#provider ?? trace.getTracerProvider();
+    if (provider !== this.#current || !this.#tracer) {
+      this.#current = provider;
+      this.#tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
+    }
+    return this.#tracer;
+  }
+}
+
 /** The metric instruments of one side. */
 export interface Instruments {
   readonly duration: Histogram;
@@ -113,13 +133,11 @@ export class Telemetry {
   readonly side: Side;
   readonly propagator: Propagator;
   readonly recordMessages: RecordMessages;
-  readonly #tracerProvider: TracerProvider | undefined;
+  readonly #tracers: TracerSource;
   readonly #meterProvider: MeterProvider | undefined;
   readonly #metricsOn: boolean;
   readonly #filter: (method: TracedMethod) => boolean;
   readonly #methods = new Map<string, MethodTelemetry>();
-  #currentTracerProvider: TracerProvider | undefined;
-  #tracer: Tracer | undefined;
   #currentMeterProvider: MeterProvider | undefined;
   #instruments: Instruments | undefined;
 
@@ -127,7 +145,7 @@ export class Telemetry {
     this.side = side;
     this.propagator = options.propagator ?? propagation;
     this.recordMessages = options.recordMessages ?? 'count';
-    this.#tracerProvider = options.tracerProvider;
+    this.#tracers = new TracerSource(options.tracerProvider);
     this.#meterProvider = options.meterProvider;
     this.#metricsOn = options.metrics ?? true;
     this.#filter = options.filter ?? defaultFilter;
@@ -135,12 +153,7 @@ export class Telemetry {
 
   /** The tracer, re-resolved only when the (global) provider object changes. */
   tracer(): Tracer {
-    const provider = this.#tracerProvider ?? trace.getTracerProvider();
-    if (provider !== this.#currentTracerProvider || !this.#tracer) {
-      this.#currentTracerProvider = provider;
-      this.#tracer = provider.getTracer(SCOPE_NAME, SCOPE_VERSION);
-    }
-    return this.#tracer;
+    return this.#tracers.get();
   }
 
   /**
@@ -158,6 +171,18 @@ export class Telemetry {
   }
 
   /** The per-method constants of `request`'s method (cached by path). */
+  /**
+   * A lookup for one interceptor chain: a chain serves one method, so it
+   * remembers the last method instead of looking it up per call.
+   */
+  lookup(): (request: TracedMethod) => MethodTelemetry {
+    let last: MethodTelemetry | undefined;
+    return (request) => {
+      if (last === undefined || last.path !== request.path) last = this.method(request);
+      return last;
+    };
+  }
+
   method(request: TracedMethod): MethodTelemetry {
     let method = this.#methods.get(request.path);
     if (!method) {

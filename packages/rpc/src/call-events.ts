@@ -1,0 +1,120 @@
+/**
+ * What listeners see of calls, built in one place for both sides: the
+ * events of a call starting, of each envelope in or out, and of its end.
+ * Events are built only when someone listens.
+ */
+
+import type { RpcListener } from './call.js';
+import { Code } from './code.js';
+import { type Envelope, Kind } from './envelope.js';
+import { kindName } from './kind-name.js';
+import { Listeners } from './listeners.js';
+import type { Metadata } from './metadata.js';
+import type { RpcError } from './rpc-error.js';
+
+/** One call as events name it. */
+export interface EventCall {
+  readonly path: string;
+  readonly callId: number;
+  readonly peer: string | undefined;
+}
+
+/** The headers/trailers and payload an envelope carries, as listeners see them. */
+export function envelopeFields(env: Envelope): {
+  metadata: Metadata | undefined;
+  message: unknown;
+} {
+  switch (env[1]) {
+    case Kind.REQUEST:
+      return { metadata: (env[5] as Metadata | null) ?? undefined, message: env[6] };
+    case Kind.RESPONSE:
+      return { metadata: (env[3] as Metadata | null) ?? undefined, message: env[4] };
+    case Kind.ERROR:
+      return {
+        metadata: (env[6] as Metadata | null) ?? undefined,
+        message: { code: env[3], message: env[4] },
+      };
+    case Kind.DATA:
+      return { metadata: undefined, message: env[3] };
+    case Kind.END:
+      return { metadata: (env[3] as Metadata | null) ?? undefined, message: undefined };
+    case Kind.CREDIT:
+      return { metadata: undefined, message: { messages: env[3], bytes: env[4] } };
+    default:
+      return { metadata: undefined, message: undefined };
+  }
+}
+
+/** The listeners of one side (client or server) and the events they get. */
+export class CallEvents {
+  readonly listeners: Listeners;
+
+  constructor(
+    readonly side: 'client' | 'server',
+    listeners: readonly RpcListener[] | undefined,
+  ) {
+    this.listeners = new Listeners(listeners);
+  }
+
+  /** True when someone listens to envelopes (build their fields only then). */
+  get hasMessage(): boolean {
+    return this.listeners.hasMessage;
+  }
+
+  /** Listener exceptions swallowed so far. */
+  get errors(): number {
+    return this.listeners.errors;
+  }
+
+  started(call: EventCall, metadata: Readonly<Metadata>): void {
+    if (!this.listeners.hasStart) return;
+    this.listeners.start({
+      side: this.side,
+      path: call.path,
+      callId: call.callId,
+      peer: call.peer,
+      metadata,
+    });
+  }
+
+  /** One envelope of `call` went `direction`. */
+  message(
+    call: EventCall,
+    direction: 'in' | 'out',
+    kind: number,
+    metadata: Readonly<Metadata> | undefined,
+    message: unknown,
+  ): void {
+    if (!this.listeners.hasMessage) return;
+    this.listeners.message({
+      side: this.side,
+      direction,
+      kind: kindName(kind),
+      path: call.path,
+      callId: call.callId,
+      peer: call.peer,
+      metadata,
+      message,
+    });
+  }
+
+  /** An envelope of `call` arrived (its fields as {@link envelopeFields} reads them). */
+  envelopeIn(call: EventCall, env: Envelope): void {
+    if (!this.listeners.hasMessage) return;
+    const { metadata, message } = envelopeFields(env);
+    this.message(call, 'in', env[1] as number, metadata, message);
+  }
+
+  ended(call: EventCall, error: RpcError | undefined, startedAt: number, at: number): void {
+    if (!this.listeners.hasEnd) return;
+    this.listeners.end({
+      side: this.side,
+      path: call.path,
+      callId: call.callId,
+      peer: call.peer,
+      code: error ? error.code : Code.OK,
+      error,
+      durationMs: at - startedAt,
+    });
+  }
+}

@@ -1,0 +1,68 @@
+/** The options and counters of a client engine (`createClient` takes the options). */
+
+import type { Codec } from '@xsmb/codec';
+import type { ClientTransportFactory } from '@xsmb/transport';
+import type { ClientInterceptor, RpcListener } from './call.js';
+import { Code } from './code.js';
+import type { LoadBalancing } from './connections.js';
+import type { RetryPolicy } from './engine.js';
+import type { Metadata } from './metadata.js';
+
+/** Options of the client engine (see `createClient`). */
+export interface ClientCoreOptions {
+  /** Server endpoints, e.g. `['tcp://127.0.0.1:5555']`. One connection each. */
+  endpoints: readonly string[];
+  /** Opens a connection; the ZeroMQ transport by default. */
+  transport: ClientTransportFactory;
+  /** Envelope codec. */
+  codec: Codec;
+  /** Default time budget of a call in ms. Default `30000`; `Infinity` for none. */
+  timeoutMs?: number;
+  /** Metadata sent with every call (call metadata wins on conflicts). Default none. */
+  metadata?: Metadata;
+  /** Client interceptors, outermost first. Default none. */
+  interceptors?: readonly ClientInterceptor[];
+  /** Observe-only listeners. Default none. */
+  listeners?: readonly RpcListener[];
+  /** Calls in flight at once; further calls wait (backpressure). Default `1024`. */
+  maxInFlight?: number;
+  /** Calls that may wait for an in-flight slot or a connection; beyond it `RESOURCE_EXHAUSTED`. Default `16384`. */
+  maxQueuedCalls?: number;
+  /** Endpoint choice per call. Default `'least-outstanding'`. */
+  loadBalancing?: LoadBalancing;
+  /** Queue calls until a connection is up (bounded by the deadline) instead of failing fast. Default `false`. */
+  waitForReady?: boolean;
+  /** How long a never-connected endpoint counts as "connecting" (calls wait) before it fails fast. Default `5000`. */
+  connectTimeoutMs?: number;
+  /** Retry policy for idempotent methods; `false` turns retries off. Default `{ maxAttempts: 3 }`. */
+  retry?: RetryPolicy | false;
+}
+
+/** Counters of a client. */
+export interface ClientStats {
+  /** Calls in flight now. */
+  inFlight: number;
+  /** Calls waiting for a slot or a connection now. */
+  queued: number;
+  /** Calls started (requests sent). */
+  started: number;
+  /** Envelopes that could not be decoded or made no sense. */
+  protocolErrors: number;
+  /** Envelopes for calls no longer known (late answers after a cancel or deadline); ignored. */
+  lateEnvelopes: number;
+  /**
+   * Envelopes ignored under the forward-compatibility rule: an unknown kind,
+   * a call id outside uint32, or a kind the call has no use for (DATA on a unary call).
+   */
+  ignoredEnvelopes: number;
+  /** Listener exceptions swallowed. */
+  listenerErrors: number;
+}
+
+/** The retry policy when the options give none. */
+export const DEFAULT_RETRY: Required<RetryPolicy> = {
+  maxAttempts: 3,
+  initialBackoffMs: 10,
+  maxBackoffMs: 1000,
+  retryableCodes: [Code.UNAVAILABLE],
+};

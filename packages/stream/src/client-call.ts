@@ -7,6 +7,7 @@
  */
 
 import { ClientHalf } from './client-half.js';
+import type { CreditSender } from './credit-sender.js';
 import { type Deferred, deferred } from './deferred.js';
 import { Outbox } from './outbox.js';
 import { pump } from './pump.js';
@@ -63,9 +64,10 @@ function startStream(
   );
   const onStarted = (call: ClientCall): void => {
     half.started(call);
-    if (!half.sender) return;
-    if (own) own.attach(half.sink, half.sender, half.halfClose);
-    else if (request.messages) void pumpWrapped(half, call, request.messages);
+    const sender = half.sender;
+    if (!sender) return;
+    if (own) own.attach(half.sink, sender, half.halfClose);
+    else if (request.messages) void pumpWrapped(half, call, sender, request.messages);
   };
   try {
     const started = core.start(request, half, core.deadlineOf(request), request.message);
@@ -81,12 +83,12 @@ function startStream(
 async function pumpWrapped(
   half: ClientHalf,
   call: ClientCall,
+  sender: CreditSender,
   messages: AsyncIterable<unknown>,
 ): Promise<void> {
   const it = messages[Symbol.asyncIterator]();
   try {
-    if (await pump(it, half.sender as NonNullable<ClientHalf['sender']>, () => call.done))
-      half.halfClose();
+    if (await pump(it, sender, () => call.done)) half.halfClose();
   } catch (e) {
     void Promise.resolve(it.return?.()).catch(noop);
     if (!call.done) half.core.cancel(call, RpcError.from(e, Code.CANCELLED));

@@ -8,7 +8,7 @@
  * credit or answers with its single result.
  */
 
-import { serverLink } from './call-link.js';
+import { type CallLink, serverLink } from './call-link.js';
 import { CreditReceiver } from './credit-receiver.js';
 import { CreditSender } from './credit-sender.js';
 import { Inbox } from './inbox.js';
@@ -94,7 +94,7 @@ function asIterable(value: unknown): AsyncIterable<unknown> {
 
 /** One stream call on the server. */
 class ServerHalf {
-  readonly #link;
+  readonly #link: CallLink;
   /** Client → server messages, when the client streams. */
   readonly inbox: Inbox<unknown> | undefined;
   readonly #receiver: CreditReceiver | undefined;

@@ -1,7 +1,7 @@
-import { Code, Kind, RpcError } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
 import { FakeLink } from '../test/support/fake-link.js';
 import { CreditReceiver } from './credit-receiver.js';
+import { Code, Kind, RpcError } from './rpc-kit.js';
 
 const window = { windowMessages: 4, windowBytes: 1000 };
 

@@ -1,7 +1,7 @@
-import { Code, Kind, RpcError } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
 import { FakeLink } from '../test/support/fake-link.js';
 import { CreditSender } from './credit-sender.js';
+import { Code, Kind, RpcError } from './rpc-kit.js';
 
 /** Settles pending promise callbacks. */
 const ticks = () => new Promise<void>((r) => setImmediate(r));

@@ -1,8 +1,8 @@
-import { Code, Kind, RpcError } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
 import { FakeLink } from '../test/support/fake-link.js';
 import { CreditReceiver } from './credit-receiver.js';
 import { Inbox } from './inbox.js';
+import { Code, Kind, RpcError } from './rpc-kit.js';
 
 function setup(windowMessages = 4, windowBytes = 1 << 20) {
   const link = new FakeLink();

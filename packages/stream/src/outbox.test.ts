@@ -1,8 +1,8 @@
-import { Code, Kind, RpcError } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
 import { FakeLink } from '../test/support/fake-link.js';
 import { CreditSender } from './credit-sender.js';
 import { Outbox } from './outbox.js';
+import { Code, Kind, RpcError } from './rpc-kit.js';
 
 function setup(maxPending = 4) {
   const link = new FakeLink();

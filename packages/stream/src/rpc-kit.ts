@@ -18,6 +18,7 @@ export {
   encodeCredit,
   encodeData,
   encodeEnd,
+  encodeRequest,
   errorFromEnvelope,
   Kind,
   type Metadata,

@@ -1,19 +1,11 @@
 import { createMsgpackCodec } from '@xsmb/codec';
-import {
-  Code,
-  createClient,
-  createServer,
-  defineService,
-  type Envelope,
-  encodeData,
-  encodeEnd,
-  encodeRequest,
-  Kind,
-} from '@xsmb/rpc';
+import { createClient, createServer, defineService } from '@xsmb/rpc';
 import { createMemoryNetwork } from '@xsmb/transport';
 import { Resources } from '@xsmb/vitest-config/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientStream, serverStream } from '../src/index.js';
+// Engine-side symbols through the package's one import point (see src/rpc-kit.ts).
+import { Code, type Envelope, encodeData, encodeEnd, encodeRequest, Kind } from '../src/rpc-kit.js';
 
 // A peer that sends DATA beyond the credit it was granted is caught:
 // RESOURCE_EXHAUSTED, an ERROR from a server, a CANCEL from a client

@@ -8,7 +8,6 @@ import type { PeerId } from '@xsmb/transport';
 import type { CallContext } from './call.js';
 import { Wire } from './call-wire.js';
 import { Code } from './code.js';
-import type { ContextValues } from './context-values.js';
 import { type Expirable, now } from './deadline-queue.js';
 import type { RegisteredMethod, ServerCall } from './engine.js';
 import type { Envelope } from './envelope.js';
@@ -29,10 +28,9 @@ export interface ServerCallOwner {
 
 /**
  * One call inside a server: the engine's record. Handlers get its `ctx`, a
- * read-only view. It still carries the context's fields itself because
- * `@xsmb/stream` 0.1 hands the record to handlers; kinds should pass `ctx`.
+ * read-only view of it ({@link HandlerContext}).
  */
-export class ServerCallRecord implements ServerCall, CallContext, Expirable {
+export class ServerCallRecord implements ServerCall, Expirable {
   readonly trailers: Metadata = {};
   readonly deadline: number;
   /** Monotonic deadline. */
@@ -81,11 +79,6 @@ export class ServerCallRecord implements ServerCall, CallContext, Expirable {
   get ctx(): CallContext {
     this.#ctx ??= new HandlerContext(this);
     return this.#ctx;
-  }
-
-  /** @deprecated the handler's `ctx.contextValues`; here for kinds that hand the record to handlers. */
-  get contextValues(): ContextValues {
-    return this.ctx.contextValues;
   }
 
   /** The call's wire for observers, created on first use (interceptors). */

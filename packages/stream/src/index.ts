@@ -5,7 +5,10 @@
  * `@xsmb/rpc`.
  */
 
-export { CreditGate, Inbox, type InboxOptions, Outbox } from './flow.js';
+export type { CallLink } from './call-link.js';
+export { CreditReceiver, type CreditWindow } from './credit-receiver.js';
+export { CreditSender } from './credit-sender.js';
+export { Inbox, type InboxOptions } from './inbox.js';
 export {
   type BidiStreamCall,
   type BidiStreamClient,
@@ -27,3 +30,4 @@ export {
   type WindowOptions,
   type WithAuthorize,
 } from './kinds.js';
+export { Outbox, type Sink } from './outbox.js';

@@ -4,8 +4,9 @@
  * into `@xsmb/rpc`'s engines.
  */
 
-import type { CallContext, CallOptions, Metadata, MethodDescriptor, Schema } from '@xsmb/rpc';
-import { bidiStreamAdapter, clientStreamAdapter, serverStreamAdapter } from './adapters.js';
+import type { CallContext, CallOptions, Metadata, MethodDescriptor, Schema } from './rpc-kit.js';
+import { streamAdapter } from './stream-adapter.js';
+import { STREAM_SHAPES, type StreamKind } from './stream-shape.js';
 
 /** Flow-control windows of a stream (each receiver grants this much credit at a time). */
 export interface WindowOptions {
@@ -144,11 +145,13 @@ export type BidiStreamDescriptor<
 type In<S> = S extends Schema<infer I, unknown> ? I : never;
 type Out<S> = S extends Schema<unknown, infer O> ? O : never;
 
+/** What every stream descriptor carries: the RPC descriptor and its windows. */
+type StreamDescriptor = MethodDescriptor & Required<WindowOptions>;
+
 function descriptor(
-  kind: string,
-  adapter: MethodDescriptor['adapter'],
+  kind: StreamKind,
   options: WindowOptions & { input?: Schema; output?: Schema; chunk?: Schema },
-): MethodDescriptor & Required<WindowOptions> {
+): StreamDescriptor {
   const windowMessages = options.windowMessages ?? DEFAULT_WINDOW_MESSAGES;
   const windowBytes = options.windowBytes ?? DEFAULT_WINDOW_BYTES;
   if (!(windowMessages >= 1) || !(windowBytes >= 1))
@@ -159,7 +162,9 @@ function descriptor(
     output: options.output,
     chunk: options.chunk,
     idempotent: false,
-    adapter,
+    // The adapter holds the windows itself: the engines hand adapters the
+    // plain MethodDescriptor type, which has none.
+    adapter: streamAdapter(STREAM_SHAPES[kind], { windowMessages, windowBytes }),
     windowMessages,
     windowBytes,
   });
@@ -178,7 +183,7 @@ export function serverStream<I extends Schema, O extends Schema>(
 export function serverStream(
   options: WindowOptions & { input?: Schema; output?: Schema } = {},
 ): MethodDescriptor {
-  return descriptor('server-stream', serverStreamAdapter, options);
+  return descriptor('server-stream', options);
 }
 
 /**
@@ -195,7 +200,7 @@ export function clientStream<I extends Schema, C extends Schema, O extends Schem
 export function clientStream(
   options: WindowOptions & { input?: Schema; chunk?: Schema; output?: Schema } = {},
 ): MethodDescriptor {
-  return descriptor('client-stream', clientStreamAdapter, options);
+  return descriptor('client-stream', options);
 }
 
 /**
@@ -213,5 +218,5 @@ export function bidiStream<I extends Schema, C extends Schema, O extends Schema>
 export function bidiStream(
   options: WindowOptions & { input?: Schema; chunk?: Schema; output?: Schema } = {},
 ): MethodDescriptor {
-  return descriptor('bidi-stream', bidiStreamAdapter, options);
+  return descriptor('bidi-stream', options);
 }

@@ -12,6 +12,7 @@ import {
 } from '@xsmb/rpc';
 import { clientCore } from '@xsmb/rpc/kit';
 import { createMemoryNetwork } from '@xsmb/transport';
+import { waitFor } from '@xsmb/vitest-config/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { bidiStream, clientStream, serverStream } from './kinds.js';
@@ -33,12 +34,19 @@ const Svc = defineService('test.Streams', {
   }),
 });
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 1));
-  }
+/** Waits until `cond` holds (polled; bounded by a generous timeout). */
+function until(cond: () => boolean): Promise<void> {
+  return waitFor(cond, 'the condition');
+}
+
+/**
+ * Lets every piece of work already under way finish: the memory transport
+ * and the stream machinery run on promises and setImmediate only (no
+ * timers), so after these turns of the event loop anything that could still
+ * happen without new input has happened. A barrier in turns, not a sleep.
+ */
+async function quiescent(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -159,11 +167,11 @@ describe('server streams', () => {
     const call = client.forever(null);
     const it = call[Symbol.asyncIterator]();
     await it.next();
-    // The window is 4 messages: the generator is pulled a bounded number of times ahead of the reader.
+    // The window is 4 messages and one read grants nothing back (half a
+    // window is 2): the generator is pulled exactly 4 times, then waits.
     await until(() => log.events.length >= 4);
-    await new Promise((r) => setTimeout(r, 50));
-    const yielded = log.events.filter((e) => e.startsWith('yield:')).length;
-    expect(yielded).toBeLessThanOrEqual(1 + 4 + 1);
+    await quiescent();
+    expect(log.events).toEqual(['yield:0', 'yield:1', 'yield:2', 'yield:3']);
     await it.return?.();
   });
 
@@ -198,12 +206,12 @@ describe('server streams', () => {
 
   it('a deadline bounds the whole stream', async () => {
     const { client } = await setup();
-    const err = await (async () => {
-      for await (const _ of client.forever(null, { timeoutMs: 50 })) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })().catch((e: unknown) => e);
-    expect((err as RpcError).code).toBe(Code.DEADLINE_EXCEEDED);
+    const call = client.forever(null, { timeoutMs: 50 });
+    const it = call[Symbol.asyncIterator]();
+    await expect(it.next()).resolves.toEqual({ value: { i: 0 }, done: false });
+    // The reader stalls: the deadline, not the end of the data, ends the stream.
+    await expect(call.trailers).rejects.toMatchObject({ code: Code.DEADLINE_EXCEEDED });
+    await expect(it.next()).rejects.toMatchObject({ code: Code.DEADLINE_EXCEEDED });
   });
 
   it('a dropped connection fails the iteration with UNAVAILABLE', async () => {
@@ -316,7 +324,7 @@ describe('client streams', () => {
     let settled = 0;
     for (let i = 0; i < 10; i++) sends.push(up.send(i).then(() => void settled++));
     await until(() => settled >= 4);
-    await new Promise((r) => setTimeout(r, 30));
+    await quiescent();
     expect(settled).toBe(4);
     release();
     await Promise.all(sends);

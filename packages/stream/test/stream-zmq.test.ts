@@ -120,17 +120,17 @@ describe('streams over ZeroMQ', () => {
       expect(((await it.next()).value as { n: number }).n).toBe(expected);
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    // Stall: read nothing. The producer must stop within the credit window (2048 messages by default).
-    await expect.poll(() => state.pulled, { timeout: 10_000 }).toBeGreaterThan(1000);
-    let last = -1;
-    for (let k = 0; k < 50 && state.pulled !== last; k++) {
-      last = state.pulled;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const pausedAt = state.pulled;
-    expect(pausedAt).toBeLessThanOrEqual(1000 + 2048 + 2);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(state.pulled).toBe(pausedAt);
+    // Stall: read nothing. The client read 1,000 of its 2,048-message window
+    // (and well under half its byte window), so it granted nothing back: the
+    // generator is pulled exactly 2,048 times, then waits for credit.
+    await expect.poll(() => state.pulled, { timeout: 20_000 }).toBe(2048);
+    // A round trip on the same connection: any credit the stalled client could
+    // have sent before it would have reached the server and been used by now.
+    await expect(client.collect({ name: 'barrier' }).close()).resolves.toEqual({
+      count: 0,
+      ordered: true,
+    });
+    expect(state.pulled).toBe(2048);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     expect(heapGrowth).toBeLessThan(32 * 1024 * 1024);
     for (;;) {

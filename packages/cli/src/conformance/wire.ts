@@ -2,11 +2,12 @@
  * Wire-level access for the conformance scenarios that a well-behaved client
  * cannot produce (a wrong protocol version, an undecodable payload) or that
  * must watch the envelopes themselves (credit, GOAWAY). Every import of the
- * transport and of rpc's envelope encoders is here, so a move of those
+ * transport and of rpc's envelope encoders (`@xsmb/rpc/kit`) is here, so a move of those
  * exports touches this file only.
  */
 
 import { createMsgpackCodec } from '@xsmb/codec';
+import type { Metadata } from '@xsmb/rpc';
 import {
   encodeCancel,
   encodeCredit,
@@ -14,9 +15,8 @@ import {
   encodeEnd,
   encodeRequest,
   Kind,
-  type Metadata,
   PROTOCOL_VERSION,
-} from '@xsmb/rpc';
+} from '@xsmb/rpc/kit';
 import {
   type ClientCurveOptions,
   type ClientTransport,

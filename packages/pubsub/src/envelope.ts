@@ -10,8 +10,8 @@
  * once per ZeroMQ message, and one source of truth cannot disagree with itself.
  */
 
+import { checkMetadata, type Metadata } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
-import { checkMetadata, type Metadata } from './metadata.js';
 
 /** The envelope version this implementation speaks (element 0). */
 export const ENVELOPE_VERSION = 1;
@@ -30,7 +30,8 @@ export const ENVELOPE_FIELDS = 5;
  * - `malformed`: the envelope is not one well-formed MessagePack value (or breaks the codec's limits).
  * - `version`: the envelope's version is not {@link ENVELOPE_VERSION}.
  * - `envelope`: not an array of at least 5 elements, or a bad publisher id or sequence number.
- * - `metadata`: metadata that is not a map of valid keys to strings or bytes.
+ * - `metadata`: metadata that is not a map of valid keys to strings or bytes, or
+ *   is over a limit of `MetadataLimits` (`@xsmb/base`, the same as RPC's).
  * - `validation`: the topic's schema rejected the value.
  */
 export type InvalidReason = 'malformed' | 'version' | 'envelope' | 'metadata' | 'validation';

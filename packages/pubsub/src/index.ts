@@ -4,6 +4,7 @@
  * per-topic bursting, sequence numbers and gap detection, a broker.
  */
 
+export type { Metadata } from '@xsmb/base';
 // For end users.
 export {
   type Broker,
@@ -32,14 +33,6 @@ export type {
   DisconnectReason,
   TransportEvents,
 } from './events.js';
-export type {
-  GapEvent,
-  InvalidEvent,
-  PublishEvent,
-  PubSubListener,
-  ReceiveEvent,
-} from './listeners.js';
-export type { Metadata } from './metadata.js';
 export {
   createPublisher,
   type Publisher,
@@ -53,6 +46,13 @@ export {
   type WaitForSubscribersOptions,
 } from './publisher.js';
 export { PubSubError, type PubSubErrorCode } from './pubsub-error.js';
+export type {
+  GapEvent,
+  InvalidEvent,
+  PublishEvent,
+  PubSubListener,
+  ReceiveEvent,
+} from './pubsub-listener.js';
 export {
   type ClientCurveOptions,
   type CurveKeyPair,

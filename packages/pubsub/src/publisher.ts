@@ -1,4 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import {
+  checkMetadata,
+  EMPTY_METADATA,
+  isEmptyMetadata,
+  Listeners,
+  type Metadata,
+} from '@xsmb/base';
 import { type Codec, createMsgpackCodec, validate } from '@xsmb/codec';
 import {
   createPublisherTransport,
@@ -11,9 +18,8 @@ import {
 } from '@xsmb/transport';
 import { encodeEnvelope, PUBLISHER_ID_BYTES } from './envelope.js';
 import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
-import { Listeners, type PubSubListener } from './listeners.js';
-import { checkMetadata, EMPTY_METADATA, isEmptyMetadata, type Metadata } from './metadata.js';
 import { PubSubError } from './pubsub-error.js';
+import type { PubSubListener } from './pubsub-listener.js';
 import type { Topic } from './topic.js';
 import { encodeTopicFrame } from './topic-frame.js';
 
@@ -270,7 +276,7 @@ class PublisherImpl implements Publisher {
   private readonly codec: Codec;
   /** The default transport's `maxMessageBytes` (checked before numbering); none when injected. */
   private readonly maxMessageBytes: number | undefined;
-  private readonly listeners: Listeners;
+  private readonly listeners: Listeners<PubSubListener>;
   private readonly interceptors: readonly PublishInterceptor[] | undefined;
   private readonly topics = new Map<string, TopicStreams>();
   private streamCount = 0;
@@ -289,7 +295,7 @@ class PublisherImpl implements Publisher {
     const maxMessageBytes = options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxMessageBytes = options.transport === undefined ? maxMessageBytes : undefined;
     this.codec = options.codec ?? createMsgpackCodec({ maxBytes: maxMessageBytes });
-    this.listeners = new Listeners(options.listeners);
+    this.listeners = new Listeners<PubSubListener>(options.listeners);
     // Copied, so the caller cannot change the chain later; `undefined` keeps the fast path.
     this.interceptors =
       options.interceptors !== undefined && options.interceptors.length > 0
@@ -403,8 +409,8 @@ class PublisherImpl implements Publisher {
     stream.seq = seq;
     this.published++;
     const queued = this.transport.publish(stream.frame, bytes);
-    if (this.listeners.hasPublish) {
-      this.listeners.publish({
+    if (this.listeners.has('onPublish')) {
+      this.listeners.emit('onPublish', {
         topic: topic.name,
         key: key === '' ? undefined : key,
         seq,

@@ -1,3 +1,5 @@
+import { CodedError } from '@xsmb/base';
+
 /**
  * Why a pub/sub operation failed.
  * - `CLOSED`: the publisher or subscriber was closed (before or while the
@@ -19,25 +21,11 @@ export type PubSubErrorCode =
   | 'QUEUE_FULL'
   | 'INTERNAL';
 
-// Symbol.for so that two copies of this package (a duplicate install) share the brand.
-const brand = Symbol.for('@xsmb/pubsub.PubSubError');
-
 /** The one error class of `@xsmb/pubsub`; `code` says what went wrong. */
-export class PubSubError extends Error {
+export class PubSubError extends CodedError<PubSubErrorCode> {
+  /** Shared by every copy of this package: `instanceof` holds across duplicate installs. */
+  static override readonly brand: symbol = Symbol.for('@xsmb/pubsub.PubSubError');
   override readonly name = 'PubSubError';
-  /** What went wrong, see {@link PubSubErrorCode}. */
-  readonly code: PubSubErrorCode;
-
-  constructor(code: PubSubErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    (this as unknown as Record<symbol, boolean>)[brand] = true;
-  }
-
-  /** `instanceof` that also holds across duplicate installs of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && brand in value;
-  }
 
   /**
    * Turns anything a lower layer threw into a `PubSubError`: a `PubSubError`

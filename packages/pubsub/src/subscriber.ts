@@ -1,3 +1,4 @@
+import { checkOverflowPolicy, EMPTY_METADATA, Listeners, type Metadata } from '@xsmb/base';
 import { type Codec, createMsgpackCodec, validate } from '@xsmb/codec';
 import {
   createSubscriberTransport,
@@ -13,9 +14,8 @@ import {
   readCompactHeader,
 } from './envelope.js';
 import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
-import { Listeners, type PubSubListener } from './listeners.js';
-import { EMPTY_METADATA, type Metadata } from './metadata.js';
 import { PubSubError } from './pubsub-error.js';
+import type { PubSubListener } from './pubsub-listener.js';
 import { advance, SequenceTracker, type StreamState } from './sequence-tracker.js';
 import {
   type MessageErrorHandler,
@@ -210,15 +210,6 @@ function positiveInt(name: string, value: number): number {
   return value;
 }
 
-function checkPolicy(value: unknown): OverflowPolicy {
-  if (value !== 'wait' && value !== 'drop-oldest' && value !== 'drop-newest') {
-    throw new TypeError(
-      `whenFull must be 'wait', 'drop-oldest' or 'drop-newest', got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -226,7 +217,7 @@ function describe(error: unknown): string {
 class SubscriberImpl implements Subscriber {
   private readonly transport: SubscriberTransport;
   private readonly codec: Codec;
-  private readonly listeners: Listeners;
+  private readonly listeners: Listeners<PubSubListener>;
   private readonly hasReceive: boolean;
   private readonly bufferSize: number;
   private readonly whenFull: OverflowPolicy;
@@ -261,15 +252,15 @@ class SubscriberImpl implements Subscriber {
 
   constructor(options: SubscriberOptions) {
     this.bufferSize = positiveInt('bufferSize', options.bufferSize ?? 1024);
-    this.whenFull = checkPolicy(options.whenFull ?? 'wait');
+    this.whenFull = checkOverflowPolicy(options.whenFull ?? 'wait');
     this.tracker = new SequenceTracker(positiveInt('maxStreams', options.maxStreams ?? 65_536));
     this.codec =
       options.codec ??
       createMsgpackCodec({
         maxBytes: options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       });
-    this.listeners = new Listeners(options.listeners);
-    this.hasReceive = this.listeners.hasReceive;
+    this.listeners = new Listeners<PubSubListener>(options.listeners);
+    this.hasReceive = this.listeners.has('onReceive');
     // Endpoints are connected below, after the listeners are in place.
     this.transport = options.transport ?? createSubscriberTransport(options.transportOptions);
     this.drain = this.transport.drainBuffered?.bind(this.transport);
@@ -317,7 +308,7 @@ class SubscriberImpl implements Subscriber {
       if (key !== undefined) checkKey(key);
       prefix = encodeTopicFrame(topic.name, key);
       capacity = positiveInt('bufferSize', options.bufferSize ?? this.bufferSize);
-      policy = checkPolicy(options.whenFull ?? this.whenFull);
+      policy = checkOverflowPolicy(options.whenFull ?? this.whenFull);
       if (options.onMessage !== undefined && typeof options.onMessage !== 'function') {
         throw new TypeError('onMessage must be a function');
       }
@@ -353,7 +344,7 @@ class SubscriberImpl implements Subscriber {
 
   private remove(sub: SubscriptionImpl<unknown>): void {
     if (!this.subs.delete(sub)) return;
-    this.retiredDropped += sub.counters.dropped;
+    this.retiredDropped += sub.dropped;
     this.invalidateRoutes();
     const refs = this.prefixes.get(sub.prefixKey) ?? 0;
     if (refs > 1) {
@@ -421,7 +412,7 @@ class SubscriberImpl implements Subscriber {
 
   stats(): SubscriberStats {
     let dropped = this.retiredDropped;
-    for (const sub of this.subs) dropped += sub.counters.dropped;
+    for (const sub of this.subs) dropped += sub.dropped;
     return {
       ...this.counters,
       dropped,
@@ -689,7 +680,7 @@ class SubscriberImpl implements Subscriber {
     if (sub.callback) wait = sub.call(message);
     else if (sub.offer(message)) this.blocked.push(sub);
     if (this.hasReceive) {
-      this.listeners.receive({
+      this.listeners.emit('onReceive', {
         topic: message.topic,
         key: message.key,
         seq: message.seq,
@@ -704,8 +695,8 @@ class SubscriberImpl implements Subscriber {
   private gap(route: Route, publisher: string, seq: number, missing: number): void {
     this.counters.gaps += missing;
     for (const sub of route.subs) sub.counters.gaps += missing;
-    if (this.listeners.hasGap) {
-      this.listeners.gap({
+    if (this.listeners.has('onGap')) {
+      this.listeners.emit('onGap', {
         topic: route.topic,
         key: route.key,
         publisher,
@@ -727,8 +718,8 @@ class SubscriberImpl implements Subscriber {
     this.counters.invalid++;
     if (only !== undefined) only.counters.invalid++;
     else for (const sub of route.subs) sub.counters.invalid++;
-    if (this.listeners.hasInvalid) {
-      this.listeners.invalid({
+    if (this.listeners.has('onInvalid')) {
+      this.listeners.emit('onInvalid', {
         topic: route.topic,
         key: route.key,
         publisher,

@@ -11,7 +11,7 @@
  */
 
 import { checkMetadata, type Metadata } from '@xsmb/base';
-import type { Codec } from '@xsmb/codec';
+import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 
 /** The envelope version this implementation speaks (element 0). */
 export const ENVELOPE_VERSION = 1;
@@ -24,6 +24,19 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** Number of elements of a version 1 envelope; later revisions may append more. */
 export const ENVELOPE_FIELDS = 5;
+
+/** The transport's default `maxMessageBytes` (16 MiB), mirrored for the codec's limit. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The codec publishers and subscribers use when given none: standard
+ * MessagePack, safe decoding of untrusted input, and `maxBytes` = the
+ * transport's `maxMessageBytes`, so an oversize value is refused by the codec
+ * (before a publisher numbers it).
+ */
+export function defaultEnvelopeCodec(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Codec {
+  return createMsgpackCodec({ maxBytes: maxMessageBytes });
+}
 
 /**
  * Why a received message was refused.

@@ -34,7 +34,7 @@ export class PubSubError extends CodedError<PubSubErrorCode> {
    */
   static from(reason: unknown, fallback: PubSubErrorCode = 'INTERNAL'): PubSubError {
     if (reason instanceof PubSubError) return reason;
-    const message = reason instanceof Error ? reason.message : String(reason);
+    const message = messageOf(reason);
     const code = (reason as { code?: unknown } | null)?.code;
     // Matched by code rather than `instanceof TransportError`: the core of this
     // package only imports types from @xsmb/transport.
@@ -53,3 +53,8 @@ const FROM_TRANSPORT = {
   QUEUE_FULL: 'QUEUE_FULL',
   INVALID_ENDPOINT: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, PubSubErrorCode>;
+
+/** The message of anything thrown: an `Error`'s message, else the value as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

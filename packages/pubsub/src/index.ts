@@ -4,16 +4,10 @@
  * per-topic bursting, sequence numbers and gap detection, a broker.
  */
 
-export type { Metadata } from '@xsmb/base';
 // For end users.
-export {
-  type Broker,
-  type BrokerEvents,
-  type BrokerOptions,
-  type BrokerSide,
-  type BrokerStats,
-  createBroker,
-} from './broker.js';
+export type { Metadata } from '@xsmb/base';
+// broker.ts is itself the list of the broker's names (re-exported from @xsmb/transport).
+export * from './broker.js';
 // For implementers, tools and tests: the wire (docs/PROTOCOL.md, "Pub/sub messages").
 export {
   checkEnvelope,
@@ -33,15 +27,17 @@ export type {
   DisconnectReason,
   TransportEvents,
 } from './events.js';
+export type {
+  PublishInterceptor,
+  PublishNext,
+  PublishRequest,
+} from './publish-interceptor.js';
 export {
   createPublisher,
   type Publisher,
   type PublisherOptions,
   type PublisherStats,
-  type PublishInterceptor,
-  type PublishNext,
   type PublishOptions,
-  type PublishRequest,
   type SubscriptionInfo,
   type WaitForSubscribersOptions,
 } from './publisher.js';

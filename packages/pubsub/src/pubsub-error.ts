@@ -58,3 +58,19 @@ const FROM_TRANSPORT = {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** `PubSubError.from` as a rejection handler: `promise.then(undefined, rethrow)`. */
+export function rethrow(error: unknown): never {
+  throw PubSubError.from(error);
+}
+
+/** A promise rejected with a new `PubSubError`. */
+export function rejectWith(
+  code: PubSubErrorCode,
+  message: string,
+  cause?: unknown,
+): Promise<never> {
+  return Promise.reject(
+    new PubSubError(code, message, cause === undefined ? undefined : { cause }),
+  );
+}

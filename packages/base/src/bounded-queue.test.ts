@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedQueue, checkOverflowPolicy } from './bounded-queue.js';
 
+const DONE = { done: true, value: undefined };
+
 async function take<T>(q: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   if (n === 0) return out;
@@ -84,14 +86,14 @@ describe('BoundedQueue', () => {
     const seen: number[] = [];
     for await (const v of q) seen.push(v);
     expect(seen).toEqual([1, 2]);
-    expect(await q.next()).toEqual({ done: true, value: undefined });
+    expect(await q.next()).toEqual(DONE);
   });
 
-  it('end() resolves a waiting consumer as done', async () => {
+  it.each(['end', 'stop'] as const)('%s() resolves a waiting consumer as done', async (how) => {
     const q = new BoundedQueue<number>({ capacity: 1 });
     const waiting = q.next();
-    q.end();
-    expect(await waiting).toEqual({ done: true, value: undefined });
+    q[how]();
+    expect(await waiting).toEqual(DONE);
   });
 
   it('end(error) rejects next() once the buffer is drained, then is done', async () => {
@@ -101,7 +103,7 @@ describe('BoundedQueue', () => {
     q.end(boom);
     expect(await q.next()).toEqual({ done: false, value: 1 });
     await expect(q.next()).rejects.toBe(boom);
-    expect(await q.next()).toEqual({ done: true, value: undefined });
+    expect(await q.next()).toEqual(DONE);
     const waiting = new BoundedQueue<number>({ capacity: 1 });
     const pending = waiting.next();
     waiting.end(boom);
@@ -117,12 +119,8 @@ describe('BoundedQueue', () => {
     await space;
     expect(q.dropped).toBe(2);
     expect(q.length).toBe(0);
-    expect(await q.next()).toEqual({ done: true, value: undefined });
+    expect(await q.next()).toEqual(DONE);
     expect(q.stop()).toBe(0);
-    const idle = new BoundedQueue<number>({ capacity: 2 });
-    const waiting = idle.next();
-    idle.stop();
-    expect(await waiting).toEqual({ done: true, value: undefined });
   });
 
   it('leaving a for await loop stops it', async () => {

@@ -39,7 +39,7 @@ import type {
   SubscriptionInfo,
   WaitForSubscribersOptions,
 } from './publisher.js';
-import { messageOf, PubSubError, rejectWith, rethrow } from './pubsub-error.js';
+import { messageOf, PubSubError, rejectWith, rethrow, translate } from './pubsub-error.js';
 import type { PubSubListener } from './pubsub-listener.js';
 import type { Topic } from './topic.js';
 import { encodeTopicFrame, parseSubscriptionPrefix } from './topic-frame.js';
@@ -101,11 +101,7 @@ export class PublisherImpl implements Publisher {
 
   connect(endpoint: string): void {
     if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
-    try {
-      this.transport.connect(endpoint);
-    } catch (error) {
-      throw PubSubError.from(error);
-    }
+    translate(() => this.transport.connect(endpoint));
   }
 
   publish<I, O>(topic: Topic<I, O>, value: NoInfer<I>, options?: PublishOptions): Promise<void> {
@@ -230,18 +226,15 @@ export class PublisherImpl implements Publisher {
     // it, an injected transport may not.
     const transport = this.transport as PublisherTransport &
       Partial<Pick<ZmqPublisherTransport, 'setAllowedClientKeys'>>;
-    if (typeof transport.setAllowedClientKeys !== 'function') {
+    const setKeys = transport.setAllowedClientKeys;
+    if (typeof setKeys !== 'function') {
       throw new PubSubError(
         'INVALID_ARGUMENT',
         "this publisher's transport has no setAllowedClientKeys (an injected transport without an allow-list)",
       );
     }
-    try {
-      transport.setAllowedClientKeys(keys);
-    } catch (error) {
-      // TypeError: no allow-list (created without allowedClientKeys) or a malformed key.
-      throw PubSubError.from(error, 'INVALID_ARGUMENT');
-    }
+    // A TypeError: no allow-list (created without allowedClientKeys) or a malformed key.
+    translate(() => setKeys.call(transport, keys), 'INVALID_ARGUMENT');
   }
 
   stats(): PublisherStats {

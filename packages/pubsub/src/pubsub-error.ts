@@ -59,6 +59,18 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Runs `fn` and returns its result; what it throws is thrown again as a
+ * `PubSubError` (`PubSubError.from(error, fallback)`).
+ */
+export function translate<T>(fn: () => T, fallback?: PubSubErrorCode): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw PubSubError.from(error, fallback);
+  }
+}
+
 /** `PubSubError.from` as a rejection handler: `promise.then(undefined, rethrow)`. */
 export function rethrow(error: unknown): never {
   throw PubSubError.from(error);

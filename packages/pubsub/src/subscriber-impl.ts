@@ -11,7 +11,7 @@ import { EndpointReadiness } from './endpoint-readiness.js';
 import { defaultEnvelopeCodec } from './envelope.js';
 import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
 import { type DispatchCounters, MessageDispatcher } from './message-dispatcher.js';
-import { messageOf, PubSubError } from './pubsub-error.js';
+import { messageOf, PubSubError, rethrow, translate } from './pubsub-error.js';
 import type { PubSubListener } from './pubsub-listener.js';
 import { SequenceTracker } from './sequence-tracker.js';
 import { SocketReader } from './socket-reader.js';
@@ -85,11 +85,7 @@ export class SubscriberImpl implements Subscriber {
 
   connect(endpoint: string): void {
     if (this.closedFlag) throw new PubSubError('CLOSED', 'subscriber is closed');
-    try {
-      this.transport.connect(endpoint);
-    } catch (error) {
-      throw PubSubError.from(error);
-    }
+    translate(() => this.transport.connect(endpoint));
     this.readiness.add(endpoint);
   }
 
@@ -168,9 +164,7 @@ export class SubscriberImpl implements Subscriber {
       this.closedFlag = true;
       this.readiness.close();
       for (const sub of this.registry.list()) sub.stop();
-      this.closePromise = this.transport.close().then(undefined, (error: unknown) => {
-        throw PubSubError.from(error);
-      });
+      this.closePromise = this.transport.close().then(undefined, rethrow);
     }
     return this.closePromise;
   }

@@ -123,6 +123,19 @@ describe('BoundedQueue', () => {
     expect(q.stop()).toBe(0);
   });
 
+  it('clear() discards the buffer (counted) and releases the producer without ending', async () => {
+    const q = new BoundedQueue<number>({ capacity: 2 });
+    q.push(1);
+    expect(q.push(2)).toBe(false);
+    const space = q.space();
+    expect(q.clear()).toBe(2);
+    await space;
+    expect(q.dropped).toBe(2);
+    expect(q.ended).toBe(false);
+    q.push(3);
+    expect(await q.next()).toEqual({ done: false, value: 3 });
+  });
+
   it('leaving a for await loop stops it', async () => {
     const q = new BoundedQueue<number>({ capacity: 8 });
     for (let i = 0; i < 5; i++) q.push(i);

@@ -184,6 +184,18 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T, undefined> {
     return discarded;
   }
 
+  /**
+   * Discards what is buffered (counted in `dropped`) without ending: a
+   * producer waiting in {@link space} may go on. Returns how many items were
+   * discarded.
+   */
+  clear(): number {
+    const discarded = this.#buffer.clear();
+    this.#dropped += discarded;
+    this.#releaseSpace();
+    return discarded;
+  }
+
   /** The next item; done once the queue ended and is empty. */
   next(): Promise<IteratorResult<T, undefined>> {
     const buffer = this.#buffer;

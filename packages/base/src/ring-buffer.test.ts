@@ -13,6 +13,12 @@ describe('RingBuffer', () => {
     }
     expect(ring.length).toBe(100);
     expect(ring.peek()).toBe(50);
+    expect([ring.at(0), ring.at(99), ring.at(100), ring.at(-1)]).toEqual([
+      50,
+      149,
+      undefined,
+      undefined,
+    ]);
     while (ring.length > 0) out.push(ring.shift()!);
     expect(out).toEqual(Array.from({ length: 150 }, (_, i) => i));
     expect(ring.shift()).toBeUndefined();

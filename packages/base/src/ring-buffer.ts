@@ -38,6 +38,12 @@ export class RingBuffer<T> {
     return this.#count === 0 ? undefined : this.#slots[this.#head];
   }
 
+  /** The `index`-th oldest item (0 = the next `shift`); `undefined` outside `[0, length)`. */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.#count) return undefined;
+    return this.#slots[(this.#head + index) & (this.#slots.length - 1)];
+  }
+
   /** Removes everything (and gives the memory back); returns how many items there were. */
   clear(): number {
     const n = this.#count;

@@ -11,11 +11,5 @@
  * allow-list of publisher and of subscriber keys. Run it as a process with
  * the `xsmb-pubsub-broker` command (see README).
  */
-export {
-  type Broker,
-  type BrokerEvents,
-  type BrokerOptions,
-  type BrokerSide,
-  type BrokerStats,
-  createBroker,
-} from '@xsmb/transport';
+export type { Broker, BrokerEvents, BrokerOptions, BrokerSide, BrokerStats } from '@xsmb/transport';
+export { createBroker } from '@xsmb/transport';

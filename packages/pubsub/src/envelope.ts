@@ -10,8 +10,8 @@
  * once per ZeroMQ message, and one source of truth cannot disagree with itself.
  */
 
-import type { Codec } from '@xsmb/codec';
-import { checkMetadata, type Metadata } from './metadata.js';
+import { checkMetadata, type Metadata } from '@xsmb/base';
+import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 
 /** The envelope version this implementation speaks (element 0). */
 export const ENVELOPE_VERSION = 1;
@@ -25,12 +25,26 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /** Number of elements of a version 1 envelope; later revisions may append more. */
 export const ENVELOPE_FIELDS = 5;
 
+/** The transport's default `maxMessageBytes` (16 MiB), mirrored for the codec's limit. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The codec publishers and subscribers use when given none: standard
+ * MessagePack, safe decoding of untrusted input, and `maxBytes` = the
+ * transport's `maxMessageBytes`, so an oversize value is refused by the codec
+ * (before a publisher numbers it).
+ */
+export function defaultEnvelopeCodec(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): Codec {
+  return createMsgpackCodec({ maxBytes: maxMessageBytes });
+}
+
 /**
  * Why a received message was refused.
  * - `malformed`: the envelope is not one well-formed MessagePack value (or breaks the codec's limits).
  * - `version`: the envelope's version is not {@link ENVELOPE_VERSION}.
  * - `envelope`: not an array of at least 5 elements, or a bad publisher id or sequence number.
- * - `metadata`: metadata that is not a map of valid keys to strings or bytes.
+ * - `metadata`: metadata that is not a map of valid keys to strings or bytes, or
+ *   is over a limit of `MetadataLimits` (`@xsmb/base`, the same as RPC's).
  * - `validation`: the topic's schema rejected the value.
  */
 export type InvalidReason = 'malformed' | 'version' | 'envelope' | 'metadata' | 'validation';

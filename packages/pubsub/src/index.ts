@@ -5,14 +5,9 @@
  */
 
 // For end users.
-export {
-  type Broker,
-  type BrokerEvents,
-  type BrokerOptions,
-  type BrokerSide,
-  type BrokerStats,
-  createBroker,
-} from './broker.js';
+export type { Metadata } from '@xsmb/base';
+// broker.ts is itself the list of the broker's names (re-exported from @xsmb/transport).
+export * from './broker.js';
 // For implementers, tools and tests: the wire (docs/PROTOCOL.md, "Pub/sub messages").
 export {
   checkEnvelope,
@@ -33,26 +28,27 @@ export type {
   TransportEvents,
 } from './events.js';
 export type {
-  GapEvent,
-  InvalidEvent,
-  PublishEvent,
-  PubSubListener,
-  ReceiveEvent,
-} from './listeners.js';
-export type { Metadata } from './metadata.js';
+  PublishInterceptor,
+  PublishNext,
+  PublishRequest,
+} from './publish-interceptor.js';
 export {
   createPublisher,
   type Publisher,
   type PublisherOptions,
   type PublisherStats,
-  type PublishInterceptor,
-  type PublishNext,
   type PublishOptions,
-  type PublishRequest,
   type SubscriptionInfo,
   type WaitForSubscribersOptions,
 } from './publisher.js';
 export { PubSubError, type PubSubErrorCode } from './pubsub-error.js';
+export type {
+  GapEvent,
+  InvalidEvent,
+  PublishEvent,
+  PubSubListener,
+  ReceiveEvent,
+} from './pubsub-listener.js';
 export {
   type ClientCurveOptions,
   type CurveKeyPair,

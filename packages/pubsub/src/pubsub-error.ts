@@ -1,3 +1,5 @@
+import { CodedError } from '@xsmb/base';
+
 /**
  * Why a pub/sub operation failed.
  * - `CLOSED`: the publisher or subscriber was closed (before or while the
@@ -19,25 +21,11 @@ export type PubSubErrorCode =
   | 'QUEUE_FULL'
   | 'INTERNAL';
 
-// Symbol.for so that two copies of this package (a duplicate install) share the brand.
-const brand = Symbol.for('@xsmb/pubsub.PubSubError');
-
 /** The one error class of `@xsmb/pubsub`; `code` says what went wrong. */
-export class PubSubError extends Error {
+export class PubSubError extends CodedError<PubSubErrorCode> {
+  /** Shared by every copy of this package: `instanceof` holds across duplicate installs. */
+  static override readonly brand: symbol = Symbol.for('@xsmb/pubsub.PubSubError');
   override readonly name = 'PubSubError';
-  /** What went wrong, see {@link PubSubErrorCode}. */
-  readonly code: PubSubErrorCode;
-
-  constructor(code: PubSubErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    (this as unknown as Record<symbol, boolean>)[brand] = true;
-  }
-
-  /** `instanceof` that also holds across duplicate installs of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && brand in value;
-  }
 
   /**
    * Turns anything a lower layer threw into a `PubSubError`: a `PubSubError`
@@ -46,7 +34,7 @@ export class PubSubError extends Error {
    */
   static from(reason: unknown, fallback: PubSubErrorCode = 'INTERNAL'): PubSubError {
     if (reason instanceof PubSubError) return reason;
-    const message = reason instanceof Error ? reason.message : String(reason);
+    const message = messageOf(reason);
     const code = (reason as { code?: unknown } | null)?.code;
     // Matched by code rather than `instanceof TransportError`: the core of this
     // package only imports types from @xsmb/transport.
@@ -65,3 +53,36 @@ const FROM_TRANSPORT = {
   QUEUE_FULL: 'QUEUE_FULL',
   INVALID_ENDPOINT: 'INVALID_ARGUMENT',
 } as const satisfies Record<string, PubSubErrorCode>;
+
+/** The message of anything thrown: an `Error`'s message, else the value as a string. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs `fn` and returns its result; what it throws is thrown again as a
+ * `PubSubError` (`PubSubError.from(error, fallback)`).
+ */
+export function translate<T>(fn: () => T, fallback?: PubSubErrorCode): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw PubSubError.from(error, fallback);
+  }
+}
+
+/** `PubSubError.from` as a rejection handler: `promise.then(undefined, rethrow)`. */
+export function rethrow(error: unknown): never {
+  throw PubSubError.from(error);
+}
+
+/** A promise rejected with a new `PubSubError`. */
+export function rejectWith(
+  code: PubSubErrorCode,
+  message: string,
+  cause?: unknown,
+): Promise<never> {
+  return Promise.reject(
+    new PubSubError(code, message, cause === undefined ? undefined : { cause }),
+  );
+}

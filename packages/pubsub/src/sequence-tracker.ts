@@ -22,6 +22,11 @@ export interface StreamState {
 export class SequenceTracker {
   private readonly streams = new Map<string, StreamState>();
   private readonly maxStreams: number;
+  // One-entry cache: consecutive messages usually come from one stream (a
+  // burst is one topic frame of one publisher).
+  private lastState: StreamState | undefined;
+  private lastPublisher = '';
+  private lastFrameKey = '';
 
   constructor(maxStreams: number) {
     this.maxStreams = maxStreams;
@@ -41,6 +46,8 @@ export class SequenceTracker {
       if (this.streams.size >= this.maxStreams) {
         const oldest = this.streams.keys().next();
         if (oldest.done !== true) this.streams.delete(oldest.value);
+        // The evicted stream may be the cached one.
+        this.lastState = undefined;
       }
       state = { last: 0 };
       this.streams.set(id, state);
@@ -49,11 +56,27 @@ export class SequenceTracker {
   }
 
   /**
+   * Applies sequence number `seq` of stream (`publisher`, `frameKey`); returns
+   * how many messages of it were lost before this one (see {@link advance}).
+   */
+  next(publisher: string, frameKey: string, seq: number): number {
+    let state = this.lastState;
+    if (state === undefined || frameKey !== this.lastFrameKey || publisher !== this.lastPublisher) {
+      state = this.state(publisher, frameKey);
+      this.lastState = state;
+      this.lastPublisher = publisher;
+      this.lastFrameKey = frameKey;
+    }
+    return advance(state, seq);
+  }
+
+  /**
    * Forgets streams whose topic frame no longer matches any of `prefixes`
    * (latin1): after an unsubscribe their messages are filtered out upstream,
    * so a later re-subscription must not count those as lost.
    */
   retain(prefixes: readonly string[]): void {
+    this.lastState = undefined;
     for (const id of this.streams.keys()) {
       const frame = id.slice(16);
       if (!prefixes.some((p) => frame.startsWith(p))) this.streams.delete(id);

@@ -3,10 +3,9 @@
  * buffer, and the async iterator a consumer reads it with.
  */
 
+import { BoundedQueue, type Metadata, type OverflowPolicy as QueuePolicy } from '@xsmb/base';
 import type { StandardSchemaV1 } from '@xsmb/codec';
-import type { Metadata } from './metadata.js';
 import { PubSubError } from './pubsub-error.js';
-import { RingBuffer } from './ring-buffer.js';
 
 /** One received message, as a subscription yields it. */
 export interface TopicMessage<T> {
@@ -35,7 +34,7 @@ export interface TopicMessage<T> {
  * - `'drop-oldest'`: the oldest buffered message is discarded (counted in `dropped`).
  * - `'drop-newest'`: the arriving message is discarded (counted in `dropped`).
  */
-export type OverflowPolicy = 'wait' | 'drop-oldest' | 'drop-newest';
+export type OverflowPolicy = QueuePolicy;
 
 /** Counters of one subscription (all monotonic except `pending`). */
 export interface SubscriptionStats {
@@ -85,8 +84,6 @@ export interface Subscription<T> extends AsyncIterable<TopicMessage<T>> {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-type Waiter<T> = (result: IteratorResult<TopicMessage<T>>) => void;
-
 /** The implementation; the subscriber drives it. */
 export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<TopicMessage<T>> {
   readonly topic: string;
@@ -97,29 +94,15 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
   readonly prefixKey: string;
   /** The validator, if the topic has one. */
   readonly schema: StandardSchemaV1 | undefined;
-  /** Counters (`pending` is filled in by `stats()`). */
-  readonly counters: SubscriptionStats = {
-    received: 0,
-    delivered: 0,
-    pending: 0,
-    dropped: 0,
-    gaps: 0,
-    invalid: 0,
-    errors: 0,
-  };
+  /** Counters the subscriber adds to (`delivered`, `pending`, `dropped` come from the queue). */
+  readonly counters = { received: 0, gaps: 0, invalid: 0, errors: 0 };
   /** The callback that takes messages instead of the iterator, if any. */
   private readonly handler: MessageHandler<T> | undefined;
   private readonly onError: MessageErrorHandler<T> | undefined;
-  private readonly buffer = new RingBuffer<TopicMessage<T>>();
-  private readonly capacity: number;
-  private readonly resumeAt: number;
-  private readonly policy: OverflowPolicy;
+  /** Its buffer; a callback subscription counts its deliveries here instead. */
+  private readonly queue: BoundedQueue<TopicMessage<T>> | undefined;
   private readonly onStop: (sub: SubscriptionImpl<T>) => void;
-  // The consumer waiting in `next()`; more than one only if next() is called
-  // again before the previous call settled (allowed, rare).
-  private waiter: Waiter<T> | undefined;
-  private moreWaiters: Array<Waiter<T>> = [];
-  private spaceWaiters: Array<() => void> = [];
+  private called = 0;
   private stoppedFlag = false;
 
   constructor(init: {
@@ -140,10 +123,11 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
     this.prefix = init.prefix;
     this.prefixKey = init.prefix.toString('latin1');
     this.schema = init.schema;
-    this.capacity = init.capacity;
-    // Resume the reader at half: one wake-up per half buffer, not per message.
-    this.resumeAt = Math.floor(init.capacity / 2);
-    this.policy = init.policy;
+    // The queue resumes the reader at half: one wake-up per half buffer, not per message.
+    this.queue =
+      init.onMessage === undefined
+        ? new BoundedQueue({ capacity: init.capacity, whenFull: init.policy })
+        : undefined;
     this.onStop = init.onStop;
   }
 
@@ -151,9 +135,9 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
     return this.stoppedFlag;
   }
 
-  /** True when the subscriber must stop reading until {@link space} resolves. */
-  get full(): boolean {
-    return this.policy === 'wait' && this.buffer.length >= this.capacity && !this.stoppedFlag;
+  /** Messages discarded so far (the subscriber sums them). */
+  get dropped(): number {
+    return this.queue?.dropped ?? 0;
   }
 
   /**
@@ -163,26 +147,7 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
   offer(message: TopicMessage<T>): boolean {
     if (this.stoppedFlag) return false;
     this.counters.received++;
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      this.waiter = this.moreWaiters.length > 0 ? this.moreWaiters.shift() : undefined;
-      this.counters.delivered++;
-      waiter({ done: false, value: message });
-      return false;
-    }
-    const buffer = this.buffer;
-    if (buffer.length >= this.capacity) {
-      if (this.policy === 'drop-newest') {
-        this.counters.dropped++;
-        return false;
-      }
-      if (this.policy === 'drop-oldest') {
-        buffer.shift();
-        this.counters.dropped++;
-      }
-    }
-    buffer.push(message);
-    return this.policy === 'wait' && buffer.length >= this.capacity;
+    return !this.queue!.push(message);
   }
 
   /** True when messages go to an `onMessage` callback ({@link call}) instead of {@link offer}. */
@@ -197,7 +162,7 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
   call(message: TopicMessage<T>): Promise<void> | undefined {
     if (this.stoppedFlag) return undefined;
     this.counters.received++;
-    this.counters.delivered++;
+    this.called++;
     let result: void | PromiseLike<void>;
     try {
       result = this.handler!(message);
@@ -221,23 +186,11 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
 
   /** Resolves once the buffer drained to half its capacity, or the subscription stopped. */
   space(): Promise<void> {
-    if (!this.full) return Promise.resolve();
-    return new Promise((resolve) => this.spaceWaiters.push(resolve));
+    return this.queue === undefined ? Promise.resolve() : this.queue.space();
   }
 
   next(): Promise<IteratorResult<TopicMessage<T>>> {
-    const buffer = this.buffer;
-    if (buffer.length > 0) {
-      const value = buffer.shift()!;
-      this.counters.delivered++;
-      if (this.spaceWaiters.length > 0 && buffer.length <= this.resumeAt) this.releaseSpace();
-      return Promise.resolve({ done: false, value });
-    }
-    if (this.stoppedFlag) return Promise.resolve(DONE);
-    return new Promise((resolve) => {
-      if (this.waiter === undefined) this.waiter = resolve;
-      else this.moreWaiters.push(resolve);
-    });
+    return this.queue === undefined ? Promise.resolve(DONE) : this.queue.next();
   }
 
   return(): Promise<IteratorResult<TopicMessage<T>>> {
@@ -258,22 +211,17 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
   stop(): void {
     if (this.stoppedFlag) return;
     this.stoppedFlag = true;
-    this.counters.dropped += this.buffer.clear();
-    const waiters = this.waiter === undefined ? [] : [this.waiter, ...this.moreWaiters];
-    this.waiter = undefined;
-    this.moreWaiters = [];
-    for (const w of waiters) w(DONE);
-    this.releaseSpace();
+    this.queue?.stop();
     this.onStop(this);
   }
 
   stats(): SubscriptionStats {
-    return { ...this.counters, pending: this.buffer.length };
-  }
-
-  private releaseSpace(): void {
-    const waiters = this.spaceWaiters;
-    this.spaceWaiters = [];
-    for (const w of waiters) w();
+    const queue = this.queue;
+    return {
+      ...this.counters,
+      delivered: queue === undefined ? this.called : queue.delivered,
+      pending: queue?.length ?? 0,
+      dropped: queue?.dropped ?? 0,
+    };
   }
 }

@@ -57,3 +57,20 @@ export function parseTopicFrame(frame: Uint8Array): ParsedTopicFrame | undefined
   const key = nul + 1 === buf.length ? undefined : buf.toString('utf8', nul + 1);
   return { topic, key };
 }
+
+/**
+ * Splits a subscription prefix (as the publisher's transport reports it, a
+ * latin1 string of the raw bytes) into topic and key prefix. A prefix
+ * without 0x00 (a raw subscription that stops inside a topic name) is all
+ * topic, with `keyPrefix` `undefined`.
+ */
+export function parseSubscriptionPrefix(prefix: string): {
+  topic: string;
+  keyPrefix: string | undefined;
+} {
+  const text = Buffer.from(prefix, 'latin1').toString('utf8');
+  const nul = text.indexOf('\0');
+  return nul < 0
+    ? { topic: text, keyPrefix: undefined }
+    : { topic: text.slice(0, nul), keyPrefix: text.slice(nul + 1) };
+}

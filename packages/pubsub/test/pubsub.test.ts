@@ -334,6 +334,10 @@ describe('readiness and lifecycle', () => {
       // @ts-expect-error metadata values are strings or bytes
       pub.publish(Prices, { sym: 'x', px: 1 }, { metadata: { n: 1 } }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // The RPC metadata limits apply (MetadataLimits of @xsmb/base), named in the message.
+    await expect(
+      pub.publish(Prices, { sym: 'x', px: 1 }, { metadata: { big: 'x'.repeat(8192) } }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /MAX_TOTAL_BYTES/ });
     await expect(
       pub.publish(Prices, { sym: 'x', px: 1 }, { key: 'k'.repeat(2000) }),
     ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

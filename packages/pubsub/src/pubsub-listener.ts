@@ -1,11 +1,12 @@
 /**
  * Observe-only hooks of publishers and subscribers (metrics, logging,
- * tracing). A listener must not throw; if one does, the error is swallowed
- * and counted in `stats().listenerErrors`, and the message flow goes on.
+ * tracing), fanned out by `@xsmb/base`'s `Listeners`. A listener must not
+ * throw; if one does, the error is swallowed and counted in
+ * `stats().listenerErrors`, and the message flow goes on.
  */
 
+import type { Metadata } from '@xsmb/base';
 import type { InvalidReason } from './envelope.js';
-import type { Metadata } from './metadata.js';
 
 /** A message was queued by `publish`. */
 export interface PublishEvent {
@@ -78,63 +79,4 @@ export interface PubSubListener {
   onGap?(event: GapEvent): void;
   /** When a received message is refused. */
   onInvalid?(event: InvalidEvent): void;
-}
-
-/** Fans events out to listeners; a throwing listener is ignored (and counted). */
-export class Listeners {
-  readonly #publish: Array<(e: PublishEvent) => void> = [];
-  readonly #receive: Array<(e: ReceiveEvent) => void> = [];
-  readonly #gap: Array<(e: GapEvent) => void> = [];
-  readonly #invalid: Array<(e: InvalidEvent) => void> = [];
-  /** Listener exceptions swallowed so far. */
-  errors = 0;
-
-  constructor(listeners: readonly PubSubListener[] = []) {
-    for (const l of listeners) {
-      if (l.onPublish) this.#publish.push(l.onPublish.bind(l));
-      if (l.onReceive) this.#receive.push(l.onReceive.bind(l));
-      if (l.onGap) this.#gap.push(l.onGap.bind(l));
-      if (l.onInvalid) this.#invalid.push(l.onInvalid.bind(l));
-    }
-  }
-
-  /** True when someone listens to publishes (build the event only then). */
-  get hasPublish(): boolean {
-    return this.#publish.length > 0;
-  }
-  /** True when someone listens to receives. */
-  get hasReceive(): boolean {
-    return this.#receive.length > 0;
-  }
-  /** True when someone listens to gaps. */
-  get hasGap(): boolean {
-    return this.#gap.length > 0;
-  }
-  /** True when someone listens to invalid messages. */
-  get hasInvalid(): boolean {
-    return this.#invalid.length > 0;
-  }
-
-  publish(event: PublishEvent): void {
-    this.#emit(this.#publish, event);
-  }
-  receive(event: ReceiveEvent): void {
-    this.#emit(this.#receive, event);
-  }
-  gap(event: GapEvent): void {
-    this.#emit(this.#gap, event);
-  }
-  invalid(event: InvalidEvent): void {
-    this.#emit(this.#invalid, event);
-  }
-
-  #emit<E>(fns: ReadonlyArray<(e: E) => void>, event: E): void {
-    for (const fn of fns) {
-      try {
-        fn(event);
-      } catch {
-        this.errors++;
-      }
-    }
-  }
 }

@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@xsmb/vitest-config';
+
+export default definePackageConfig();

@@ -1,0 +1,171 @@
+/**
+ * The subscriber, put together from its parts: the subscription registry
+ * (which prefixes the socket subscribes to), the socket reader, the message
+ * dispatcher (envelopes, sequence gaps, delivery), endpoint readiness, and
+ * its counters.
+ */
+
+import { checkOverflowPolicy, Listeners } from '@xsmb/base';
+import { createSubscriberTransport, type SubscriberTransport } from '@xsmb/transport';
+import { EndpointReadiness } from './endpoint-readiness.js';
+import { defaultEnvelopeCodec } from './envelope.js';
+import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
+import { type DispatchCounters, MessageDispatcher } from './message-dispatcher.js';
+import { messageOf, PubSubError, rethrow, translate } from './pubsub-error.js';
+import type { PubSubListener } from './pubsub-listener.js';
+import { SequenceTracker } from './sequence-tracker.js';
+import { SocketReader } from './socket-reader.js';
+import type {
+  ReadyOptions,
+  SubscribeCallbackOptions,
+  SubscribeOptions,
+  Subscriber,
+  SubscriberOptions,
+  SubscriberStats,
+} from './subscriber.js';
+import { type OverflowPolicy, type Subscription, SubscriptionImpl } from './subscription.js';
+import { SubscriptionRegistry } from './subscription-registry.js';
+import { checkTopicName, type Topic } from './topic.js';
+import { checkKey, encodeTopicFrame } from './topic-frame.js';
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${name} must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The implementation behind `createSubscriber`. */
+export class SubscriberImpl implements Subscriber {
+  private readonly transport: SubscriberTransport;
+  private readonly listeners: Listeners<PubSubListener>;
+  private readonly bufferSize: number;
+  private readonly whenFull: OverflowPolicy;
+  private readonly tracker: SequenceTracker;
+  private readonly registry = new SubscriptionRegistry();
+  private readonly readiness: EndpointReadiness;
+  private readonly counters: DispatchCounters = { received: 0, invalid: 0, gaps: 0 };
+  private closedFlag = false;
+  private closePromise: Promise<void> | undefined;
+
+  constructor(options: SubscriberOptions) {
+    this.bufferSize = positiveInt('bufferSize', options.bufferSize ?? 1024);
+    this.whenFull = checkOverflowPolicy(options.whenFull ?? 'wait');
+    this.tracker = new SequenceTracker(positiveInt('maxStreams', options.maxStreams ?? 65_536));
+    this.listeners = new Listeners<PubSubListener>(options.listeners);
+    // Endpoints are connected below, after the listeners are in place.
+    this.transport = options.transport ?? createSubscriberTransport(options.transportOptions);
+    this.readiness = new EndpointReadiness(this.transport);
+    for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
+    const dispatcher = new MessageDispatcher({
+      codec: options.codec ?? defaultEnvelopeCodec(options.transportOptions?.maxMessageBytes),
+      registry: this.registry,
+      tracker: this.tracker,
+      listeners: this.listeners,
+      counters: this.counters,
+    });
+    new SocketReader(
+      this.transport,
+      dispatcher,
+      () => this.counters.invalid++,
+      // The transport ended (closed) or failed underneath: end every subscription.
+      () => {
+        for (const sub of this.registry.list()) sub.stop();
+      },
+    );
+  }
+
+  get endpoints(): readonly string[] {
+    return this.readiness.endpoints;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  connect(endpoint: string): void {
+    if (this.closedFlag) throw new PubSubError('CLOSED', 'subscriber is closed');
+    translate(() => this.transport.connect(endpoint));
+    this.readiness.add(endpoint);
+  }
+
+  subscribe<I, O>(
+    topic: Topic<I, O>,
+    given: SubscribeOptions | SubscribeCallbackOptions<O> = {},
+  ): Subscription<O> {
+    const options = given as SubscribeOptions & Partial<SubscribeCallbackOptions<O>>;
+    if (this.closedFlag) throw new PubSubError('CLOSED', 'subscriber is closed');
+    let prefix: Buffer;
+    let capacity: number;
+    let policy: OverflowPolicy;
+    const key = options.key === '' ? undefined : options.key;
+    try {
+      checkTopicName(topic.name);
+      if (key !== undefined) checkKey(key);
+      prefix = encodeTopicFrame(topic.name, key);
+      capacity = positiveInt('bufferSize', options.bufferSize ?? this.bufferSize);
+      policy = checkOverflowPolicy(options.whenFull ?? this.whenFull);
+      if (options.onMessage !== undefined && typeof options.onMessage !== 'function') {
+        throw new TypeError('onMessage must be a function');
+      }
+    } catch (error) {
+      throw new PubSubError('INVALID_ARGUMENT', messageOf(error), { cause: error });
+    }
+    const sub = new SubscriptionImpl<O>({
+      topic: topic.name,
+      key,
+      prefix,
+      schema: topic.schema as SubscriptionImpl<O>['schema'],
+      capacity,
+      policy,
+      onStop: (s) => this.remove(s as SubscriptionImpl<unknown>),
+      onMessage: options.onMessage,
+      onError: options.onError,
+    });
+    if (this.registry.add(sub as SubscriptionImpl<unknown>)) this.transport.subscribe(prefix);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) sub.stop();
+      else signal.addEventListener('abort', () => sub.stop(), { once: true });
+    }
+    return sub;
+  }
+
+  private remove(sub: SubscriptionImpl<unknown>): void {
+    if (!this.registry.remove(sub) || this.closedFlag) return;
+    this.transport.unsubscribe(sub.prefix);
+    this.tracker.retain(this.registry.activePrefixes());
+  }
+
+  ready(options: ReadyOptions = {}): Promise<void> {
+    if (this.closedFlag) return Promise.reject(new PubSubError('CLOSED', 'subscriber is closed'));
+    return this.readiness.wait(options.timeoutMs);
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionListener<K>): () => void {
+    return onConnectionEvent(this.transport, event, listener, () => {
+      this.listeners.errors++;
+    });
+  }
+
+  stats(): SubscriberStats {
+    return {
+      ...this.counters,
+      dropped: this.registry.dropped,
+      subscriptions: this.registry.size,
+      streams: this.tracker.size,
+      listenerErrors: this.listeners.errors,
+      transport: this.transport.stats(),
+    };
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === undefined) {
+      this.closedFlag = true;
+      this.readiness.close();
+      for (const sub of this.registry.list()) sub.stop();
+      this.closePromise = this.transport.close().then(undefined, rethrow);
+    }
+    return this.closePromise;
+  }
+}

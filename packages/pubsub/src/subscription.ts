@@ -217,11 +217,16 @@ export class SubscriptionImpl<T> implements Subscription<T>, AsyncIterator<Topic
 
   stats(): SubscriptionStats {
     const queue = this.queue;
+    const { received, gaps, invalid, errors } = this.counters;
+    // Keys in the documented order: the stats are printed as JSON by users.
     return {
-      ...this.counters,
+      received,
       delivered: queue === undefined ? this.called : queue.delivered,
       pending: queue?.length ?? 0,
       dropped: queue?.dropped ?? 0,
+      gaps,
+      invalid,
+      errors,
     };
   }
 }

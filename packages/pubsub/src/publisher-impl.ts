@@ -14,6 +14,7 @@ import {
 import { type Codec, validate } from '@xsmb/codec';
 import {
   createPublisherTransport,
+  QUEUED,
   type PublisherTransport,
   type PublisherTransportStats,
   type ZmqPublisherTransport,
@@ -53,6 +54,7 @@ export class PublisherImpl implements Publisher {
   /** The default transport's `maxMessageBytes` (checked before numbering); none when injected. */
   private readonly maxMessageBytes: number | undefined;
   private readonly listeners: Listeners<PubSubListener>;
+  private readonly hasPublish: boolean;
   private readonly interceptors: readonly PublishInterceptor[] | undefined;
   private readonly streams = new PublishStreams();
   private published = 0;
@@ -71,6 +73,8 @@ export class PublisherImpl implements Publisher {
     this.maxMessageBytes = options.transport === undefined ? maxMessageBytes : undefined;
     this.codec = options.codec ?? defaultEnvelopeCodec(maxMessageBytes);
     this.listeners = new Listeners<PubSubListener>(options.listeners);
+    // Fixed at construction: read once, not per publish.
+    this.hasPublish = this.listeners.has('onPublish');
     // Copied, so the caller cannot change the chain later; `undefined` keeps the fast path.
     this.interceptors =
       options.interceptors !== undefined && options.interceptors.length > 0
@@ -175,7 +179,7 @@ export class PublisherImpl implements Publisher {
     stream.seq = seq;
     this.published++;
     const queued = this.transport.publish(stream.frame, bytes);
-    if (this.listeners.has('onPublish')) {
+    if (this.hasPublish) {
       this.listeners.emit('onPublish', {
         topic: topic.name,
         key: key === '' ? undefined : key,
@@ -185,7 +189,8 @@ export class PublisherImpl implements Publisher {
         bytes: bytes.length,
       });
     }
-    return queued.then(undefined, rethrow);
+    // Queued at once (the common case): nothing to map, no promise to make.
+    return queued === QUEUED ? queued : queued.then(undefined, rethrow);
   }
 
   waitForSubscribers(count: number, options: WaitForSubscribersOptions = {}): Promise<void> {

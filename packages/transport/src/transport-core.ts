@@ -9,7 +9,12 @@ import type { BurstCursor } from './framing.js';
 import { newStats } from './stats.js';
 import type { PeerId, TransportEvents, TransportListener, TransportStats } from './types.js';
 
-/** A shared resolved promise: `send` returns it when nothing had to wait. */
+/**
+ * The one resolved promise the transports return from `send` and `publish`
+ * when the message was queued at once. Exported as `QUEUED`: a layer above
+ * that would wrap the promise (to map errors) compares against it first and
+ * returns it as is, which saves a promise per message on the hot path.
+ */
 export const RESOLVED: Promise<void> = Promise.resolve();
 
 /** The end of an iteration. */

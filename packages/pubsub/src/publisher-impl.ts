@@ -14,9 +14,9 @@ import {
 import { type Codec, validate } from '@xsmb/codec';
 import {
   createPublisherTransport,
-  QUEUED,
   type PublisherTransport,
   type PublisherTransportStats,
+  QUEUED,
   type ZmqPublisherTransport,
 } from '@xsmb/transport';
 import {

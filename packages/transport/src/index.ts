@@ -31,12 +31,6 @@ export {
   type ServerCurveOptions,
 } from './curve.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
-/**
- * The already-resolved promise every xSMB transport returns from `send` and
- * `publish` when the message was queued at once (nothing waited). Compare
- * against it to skip wrapping the promise per message.
- */
-export { RESOLVED as QUEUED } from './transport-core.js';
 export type { SlowSubscriberPolicy } from './fanout.js';
 /** Wire framing v1, for implementers and tests (docs/PROTOCOL.md). */
 export {
@@ -70,6 +64,12 @@ export {
   createSubscriberTransport,
   type SubscriberTransportOptions,
 } from './subscriber-transport.js';
+/**
+ * The already-resolved promise every xSMB transport returns from `send` and
+ * `publish` when the message was queued at once (nothing waited). Compare
+ * against it to skip wrapping the promise per message.
+ */
+export { RESOLVED as QUEUED } from './transport-core.js';
 /** The narrow interfaces the layers above program against. */
 export type {
   ClientTransport,

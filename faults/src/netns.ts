@@ -33,8 +33,9 @@ export interface Host {
   /** Runs a command inside the namespace; resolves with its stdout. */
   exec(file: string, ...args: string[]): Promise<string>;
   /**
-   * Drops `percent` of the packets entering and leaving the host over its
-   * link, each packet drawn at random (`numgen random mod 100 < percent`).
+   * Drops `percent` of the packets crossing the host's link, each way, each
+   * packet drawn at random (`numgen random mod 100 < percent`, in the
+   * input hook of the receiving end).
    * Replaces any loss or partition in force.
    */
   loss(percent: number): Promise<void>;
@@ -67,13 +68,15 @@ function subnetBlock(): number {
 /**
  * Creates a host: a fresh namespace, a veth pair to the root namespace with
  * addresses `10.<block>.<n>.1` (root side) and `.2` (host side), loopback up,
- * and an nftables table with empty input and output chains.
+ * and an nftables input chain on each end (the root end's matches this
+ * host's link only).
  */
 export async function createHost(): Promise<Host> {
   const n = ++hostCounter;
   if (n > 250) throw new RangeError('at most 250 hosts per process');
   const ns = `${NAMESPACE_PREFIX}${process.pid}-${n}`;
   const rootLink = `xf${process.pid % 1_000_000}r${n}`;
+  const rootTable = `${TABLE}_${process.pid}_${n}`;
   const prefix = `10.${subnetBlock()}.${n}`;
   const peerAddress = `${prefix}.1`;
   const address = `${prefix}.2`;
@@ -96,7 +99,9 @@ export async function createHost(): Promise<Host> {
       await flushRules();
     },
     async droppedPackets() {
-      const out = await runIn(ns, 'nft', ['list', 'table', 'inet', TABLE]);
+      const out =
+        (await runIn(ns, 'nft', ['list', 'table', 'inet', TABLE])) +
+        (await run('nft', ['list', 'table', 'inet', rootTable]));
       let total = 0;
       for (const m of out.matchAll(/counter packets (\d+)/g)) total += Number(m[1]);
       return total + droppedBefore;
@@ -138,6 +143,7 @@ export async function createHost(): Promise<Host> {
       // The veth pair dies with the namespace, but only once the kernel gets
       // to it: deleting the root end first frees the subnet at once.
       await run('ip', ['link', 'del', rootLink]).catch(() => undefined);
+      await run('nft', ['delete', 'table', 'inet', rootTable]).catch(() => undefined);
       await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     },
   };
@@ -146,18 +152,16 @@ export async function createHost(): Promise<Host> {
   let droppedBefore = 0;
   async function flushRules(): Promise<void> {
     droppedBefore = await host.droppedPackets();
-    for (const chain of ['in', 'out']) {
-      await runIn(ns, 'nft', ['flush', 'chain', 'inet', TABLE, chain]);
-    }
+    await runIn(ns, 'nft', ['flush', 'chain', 'inet', TABLE, 'in']);
+    await run('nft', ['flush', 'chain', 'inet', rootTable, 'in']);
   }
   async function setRules(rule: string): Promise<void> {
     await flushRules();
-    // The script form takes the rule as nft's own grammar, unsplit.
-    const script = [
-      `add rule inet ${TABLE} in iifname "${HOST_LINK}" ${rule}`,
-      `add rule inet ${TABLE} out oifname "${HOST_LINK}" ${rule}`,
-    ].join('\n');
-    await runIn(ns, 'nft', [script]);
+    // Drops happen where packets arrive, on each end: the sender's TCP learns
+    // of them only by the missing acknowledgement, as on a real link (an
+    // output drop would be reported to the sending socket at once).
+    await runIn(ns, 'nft', [`add rule inet ${TABLE} in iifname "${HOST_LINK}" ${rule}`]);
+    await run('nft', [`add rule inet ${rootTable} in iifname "${rootLink}" ${rule}`]);
   }
 
   try {
@@ -174,18 +178,19 @@ export async function createHost(): Promise<Host> {
       'netns',
       ns,
     ]);
+    // One TCP segment per packet, as on a wire: with segmentation offload a
+    // veth carries 64 KiB "packets", and a drop would cost 40 segments at once.
+    await run('ip', ['link', 'set', rootLink, 'gso_max_segs', '1']);
+    await runIn(ns, 'ip', ['link', 'set', HOST_LINK, 'gso_max_segs', '1']);
     await run('ip', ['addr', 'add', `${peerAddress}/30`, 'dev', rootLink]);
     await run('ip', ['link', 'set', rootLink, 'up']);
     await runIn(ns, 'ip', ['addr', 'add', `${address}/30`, 'dev', HOST_LINK]);
     await runIn(ns, 'ip', ['link', 'set', HOST_LINK, 'up']);
     await runIn(ns, 'ip', ['link', 'set', 'lo', 'up']);
-    await runIn(ns, 'nft', [
-      [
-        `add table inet ${TABLE}`,
-        `add chain inet ${TABLE} in { type filter hook input priority 0; policy accept; }`,
-        `add chain inet ${TABLE} out { type filter hook output priority 0; policy accept; }`,
-      ].join('\n'),
-    ]);
+    const chain = 'in { type filter hook input priority 0; policy accept; }';
+    await runIn(ns, 'nft', [`add table inet ${TABLE}\nadd chain inet ${TABLE} ${chain}`]);
+    // The root namespace's table matches this host's link only.
+    await run('nft', [`add table inet ${rootTable}\nadd chain inet ${rootTable} ${chain}`]);
   } catch (error) {
     await host.destroy();
     throw error;
@@ -212,18 +217,31 @@ export async function listHarnessNamespaces(): Promise<string[]> {
     .filter((name) => name.startsWith(NAMESPACE_PREFIX));
 }
 
+/** The process id in a harness name (`xsmbf-<pid>-<n>`, `xsmbf_<pid>_<n>`), if any. */
+function creatorOf(name: string): number | undefined {
+  const pid = Number(/^xsmbf[-_](\d+)[-_]/.exec(name)?.[1]);
+  return Number.isInteger(pid) ? pid : undefined;
+}
+
+/** Whether `name` was made by a process that is gone. */
+function isStale(name: string): boolean {
+  const pid = creatorOf(name);
+  return pid !== undefined && pid !== process.pid && !alive(pid);
+}
+
 /**
- * Deletes the harness namespaces whose creating process is gone (a run that
- * was killed before its cleanup). Returns their names.
+ * Deletes the harness namespaces (and root-namespace nftables tables) whose
+ * creating process is gone: a run that was killed before its cleanup.
+ * Returns the namespaces' names.
  */
 export async function removeStaleNamespaces(): Promise<string[]> {
-  const stale: string[] = [];
-  for (const name of await listHarnessNamespaces()) {
-    const pid = Number(/^xsmbf-(\d+)-/.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) continue;
-    if (pid === process.pid) continue;
-    await run('ip', ['netns', 'del', name]).catch(() => undefined);
-    stale.push(name);
-  }
+  const stale = (await listHarnessNamespaces()).filter(isStale);
+  for (const name of stale) await run('ip', ['netns', 'del', name]).catch(() => undefined);
+  const tables = (await run('nft', ['list', 'tables']))
+    .split('\n')
+    .map((line) => /^table inet (xsmbf_\S+)$/.exec(line.trim())?.[1])
+    .filter((name): name is string => name !== undefined && isStale(name));
+  for (const table of tables)
+    await run('nft', ['delete', 'table', 'inet', table]).catch(() => undefined);
   return stale;
 }

@@ -1,0 +1,196 @@
+// A partition: every packet between client and server host dropped, both
+// ways, for 10 s, then healed, under steady traffic (unary calls, a server
+// stream, a pub/sub feed), with the transports' default heartbeats
+// (1 s interval, 3 s timeout) and reconnects (100 ms doubling to 2 s).
+
+import { createSubscriber } from '@xsmb/pubsub';
+import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
+import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
+import { describe, expect, it } from 'vitest';
+import { Feed, Probe } from '../src/contract.js';
+import { Lab, labAvailable, percentile, report } from './lab.js';
+
+const SECTION = 'partition 10 s';
+const PARTITION_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 3_000;
+const CALL_TIMEOUT_MS = 2_000;
+
+interface Outcome {
+  readonly id: string;
+  readonly startedAt: number;
+  settledAt: number;
+  code: number | 'ok' | 'pending';
+}
+
+describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', () => {
+  const lab = new Lab();
+
+  it('calls fail in time, none hangs, traffic resumes by itself, nothing runs twice', async () => {
+    const host = await lab.host();
+    const server = await lab.server(host);
+    const client = createClient(Probe, { endpoints: [server.rpc], waitForReady: true });
+    lab.defer(() => client.close());
+    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    const sub = createSubscriber({ endpoints: [server.pub] });
+    lab.defer(() => sub.close());
+    const seen: number[] = [];
+    sub.subscribe(Feed, { onMessage: (m) => void seen.push(m.value.n) });
+    await sub.ready({ timeoutMs: 20_000 });
+    // Publish a probe until the publisher has the subscription (no slow joiner).
+    for (;;) {
+      await client.publish({ count: 1, intervalMs: 0 }, { timeoutMs: 20_000 });
+      const s = await client.pubStats({ waitDone: true }, { timeoutMs: 20_000 });
+      if (s.published > s.unmatched) break;
+    }
+    await waitFor(() => seen.length > 0, 'the probe message', 20_000);
+    seen.length = 0;
+    const gapsBefore = sub.stats().gaps;
+
+    // The feed: 100 messages/s for about 20 s, across the partition.
+    const feedCount = 2_000;
+    await client.publish({ count: feedCount, intervalMs: 10 }, { timeoutMs: 20_000 });
+
+    // A slow server stream running when the partition starts.
+    let streamEnd: { at: number; code: number | 'ok' } | undefined;
+    let streamItems = 0;
+    const stream = (async () => {
+      try {
+        for await (const _ of client.ticks(
+          { count: 1_000_000, bytes: 16, intervalMs: 10 },
+          { timeoutMs: 120_000 },
+        )) {
+          streamItems++;
+        }
+        streamEnd = { at: performance.now(), code: 'ok' };
+      } catch (error) {
+        streamEnd = { at: performance.now(), code: RpcError.from(error).code };
+      }
+    })();
+    await waitFor(() => streamItems > 10, 'the stream to flow', 20_000);
+
+    // Steady unary load: a non-idempotent call every 50 ms, each with its own id.
+    const outcomes: Outcome[] = [];
+    let loadRunning = true;
+    const load = (async () => {
+      let i = 0;
+      while (loadRunning) {
+        const outcome: Outcome = {
+          id: `p-${i++}`,
+          startedAt: performance.now(),
+          settledAt: Number.NaN,
+          code: 'pending',
+        };
+        outcomes.push(outcome);
+        // No waitForReady here: during the partition calls must fail, not queue.
+        client
+          .record({ id: outcome.id }, { timeoutMs: CALL_TIMEOUT_MS, waitForReady: false })
+          .then(
+            () => {
+              outcome.code = 'ok';
+            },
+            (error: unknown) => {
+              outcome.code = RpcError.from(error).code;
+            },
+          )
+          .finally(() => {
+            outcome.settledAt = performance.now();
+          });
+        // Pacing the load, not synchronising anything.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    await waitFor(() => outcomes.filter((o) => o.code === 'ok').length >= 10, 'healthy calls');
+
+    const partitionedAt = performance.now();
+    await host.partition();
+    await waitFor(() => performance.now() - partitionedAt >= PARTITION_MS, 'the partition', 30_000);
+    await host.heal();
+    const healedAt = performance.now();
+    await waitFor(
+      () => outcomes.some((o) => o.startedAt > healedAt && o.code === 'ok'),
+      'a call to succeed after the heal',
+      30_000,
+    );
+    const firstOk = outcomes.find((o) => o.startedAt > healedAt && o.code === 'ok')!;
+    // Two more seconds of healthy traffic, then stop and let every call settle.
+    const resumedAt = firstOk.settledAt;
+    await waitFor(() => performance.now() - resumedAt >= 2_000, 'traffic after the heal');
+    loadRunning = false;
+    await load;
+    await waitFor(
+      () => outcomes.every((o) => o.code !== 'pending'),
+      'every call to settle',
+      CALL_TIMEOUT_MS + 5_000,
+    );
+
+    // The stream: ended with an error within the heartbeat timeout (+ slack).
+    await within(stream, 20_000, 'the stream to end');
+    expect(streamEnd).toBeDefined();
+    expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(streamEnd!.code);
+    const streamFailedAfter = streamEnd!.at - partitionedAt;
+    expect(streamFailedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
+
+    // Calls: each ended by its deadline (+ slack), with a typed error or a result.
+    const settleTimes = outcomes.map((o) => o.settledAt - o.startedAt);
+    expect(Math.max(...settleTimes)).toBeLessThan(CALL_TIMEOUT_MS + 1_500);
+    const failed = outcomes.filter((o) => o.code !== 'ok');
+    for (const o of failed) expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(o.code);
+    // Every call started after the first post-heal success succeeded.
+    const after = outcomes.filter((o) => o.startedAt > firstOk.startedAt);
+    expect(after.filter((o) => o.code !== 'ok')).toEqual([]);
+    // Non-idempotent: no handler ran twice; every success ran exactly once.
+    const tally = await client.tally({}, { timeoutMs: 20_000 });
+    const succeeded = outcomes.filter((o) => o.code === 'ok').length;
+    expect(tally.duplicated).toEqual([]);
+    expect(tally.runs).toBe(tally.ids);
+    expect(tally.ids).toBeGreaterThanOrEqual(succeeded);
+
+    // Pub/sub: the feed resumed by itself; every message is delivered or a gap.
+    await client.pubStats({ waitDone: true }, { timeoutMs: 60_000 });
+    await waitFor(() => seen.at(-1) === feedCount, 'the last feed message', 30_000);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+    const gaps = sub.stats().gaps - gapsBefore;
+    expect(seen[0]).toBe(1);
+    expect(gaps).toBe(feedCount - seen.length);
+    const pub = await client.pubStats({ waitDone: true }, { timeoutMs: 20_000 });
+
+    const byCode = new Map<string, number>();
+    for (const o of failed) {
+      const name = codeName(o.code as Code);
+      byCode.set(name, (byCode.get(name) ?? 0) + 1);
+    }
+    const during = outcomes.filter(
+      (o) => o.startedAt > partitionedAt + HEARTBEAT_TIMEOUT_MS + 1_000 && o.startedAt < healedAt,
+    );
+    report(
+      SECTION,
+      'calls',
+      `${outcomes.length} (${succeeded} ok, ${[...byCode].map(([k, v]) => `${v} ${k}`).join(', ')})`,
+    );
+    report(SECTION, 'longest time to settle, ms', Math.max(...settleTimes).toFixed(0));
+    report(
+      SECTION,
+      'calls started once the loss was detected: settle p50/max ms',
+      `${percentile(
+        during.map((o) => o.settledAt - o.startedAt),
+        50,
+      ).toFixed(0)}/${Math.max(...during.map((o) => o.settledAt - o.startedAt)).toFixed(0)}`,
+    );
+    report(
+      SECTION,
+      'stream failed after the partition began, ms',
+      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd!.code as Code)})`,
+    );
+    report(SECTION, 'first success after the heal, ms', (firstOk.settledAt - healedAt).toFixed(0));
+    report(
+      SECTION,
+      'record handler runs / distinct ids / client successes',
+      `${tally.runs} / ${tally.ids} / ${succeeded}`,
+    );
+    report(
+      SECTION,
+      `pub/sub ${feedCount} messages at 100/s: delivered / gaps / publisher unmatched`,
+      `${seen.length} / ${gaps} / ${pub.unmatched}`,
+    );
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * The server side of the fault suite, run as its own process inside a
  * host's namespace (`ip netns exec <ns> node --import tsx server-main.ts
- * <address>`). Serves {@link Probe} and a publisher of {@link Feed}, prints
+ * <address> [rpc port]`). Serves {@link Probe} and a publisher of {@link Feed}, prints
  * one JSON line `{ "rpc": endpoint, "pub": endpoint }` when listening, and
  * exits when its stdin closes, so it never outlives the test that started it.
  */
@@ -12,6 +12,7 @@ import { Code, createServer, RpcError } from '@xsmb/rpc';
 import { Feed, Probe } from './contract.js';
 
 const address = process.argv[2] ?? '127.0.0.1';
+const rpcPort = Number(process.argv[3] ?? 0);
 
 const runsById = new Map<string, number>();
 let runs = 0;
@@ -83,7 +84,7 @@ server.add(Probe, {
   },
 });
 
-const [rpc] = await server.listen(`tcp://${address}:0`);
+const [rpc] = await server.listen(`tcp://${address}:${rpcPort}`);
 const [pub] = await publisher.listen(`tcp://${address}:0`);
 process.stdout.write(`${JSON.stringify({ rpc, pub })}\n`);
 

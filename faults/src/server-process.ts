@@ -32,19 +32,28 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** The RPC port (a namespace has all ports to itself). @default 0 (any) */
+  readonly rpcPort?: number;
+  /** Reject when the child has printed nothing after this long. @default 30000 */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Runs the probe server on `host`, listening on the host's address. Rejects
- * when the child exits or prints nothing within `timeoutMs` (default 30 s).
+ * when the child exits or prints nothing within `timeoutMs`.
  */
-export async function startServer(host: Host, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', host.ns, 'node', '--import', 'tsx', MAIN, host.address],
-    {
-      cwd: PACKAGE_DIR,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
+export async function startServer(
+  host: Host,
+  options: StartServerOptions = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const args = [host.address, String(options.rpcPort ?? 0)];
+  const child = spawn('ip', ['netns', 'exec', host.ns, 'node', '--import', 'tsx', MAIN, ...args], {
+    cwd: PACKAGE_DIR,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -4,7 +4,7 @@
 import { afterAll } from 'vitest';
 import { checkFaultLab } from '../src/availability.js';
 import { createHost, type Host } from '../src/netns.js';
-import { type ServerProcess, startServer } from '../src/server-process.js';
+import { type ServerProcess, type StartServerOptions, startServer } from '../src/server-process.js';
 
 const status = await checkFaultLab();
 
@@ -32,8 +32,8 @@ export class Lab {
   }
 
   /** The probe server on `host`, stopped after the file. */
-  async server(host: Host): Promise<ServerProcess> {
-    const server = await startServer(host);
+  async server(host: Host, options?: StartServerOptions): Promise<ServerProcess> {
+    const server = await startServer(host, options);
     this.#cleanups.push(() => server.kill());
     return server;
   }

@@ -1,0 +1,121 @@
+// A server host that vanishes mid-stream (no FIN, no RST: its packets stop,
+// its process is killed, its namespace and link are deleted), and a server
+// that comes back on another host with another address. The client knows
+// both addresses from the start; finding the new one by DNS waits for the
+// resolvers to be wired into clients.
+
+import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
+import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
+import { describe, expect, it } from 'vitest';
+import { Probe } from '../src/contract.js';
+import { Lab, labAvailable, report } from './lab.js';
+
+const SECTION = 'host vanishes';
+const HEARTBEAT_TIMEOUT_MS = 3_000;
+const RPC_PORT = 7000;
+
+describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
+  const lab = new Lab();
+
+  it('the stream fails by the heartbeat timeout; calls move to the host that comes back elsewhere', async () => {
+    const hostA = await lab.host();
+    const hostB = await lab.host();
+    const serverA = await lab.server(hostA, { rpcPort: RPC_PORT });
+    const endpointB = `tcp://${hostB.address}:${RPC_PORT}`;
+    const client = createClient(Probe, { endpoints: [serverA.rpc, endpointB] });
+    lab.defer(() => client.close());
+    // A's connection is up once a call succeeds (B is still dark).
+    await within(
+      (async () => {
+        for (;;) {
+          const ok = await client.ping({ n: 0 }, { timeoutMs: 2_000 }).then(
+            () => true,
+            () => false,
+          );
+          if (ok) return;
+        }
+      })(),
+      30_000,
+      'a first call to A',
+    );
+
+    let streamItems = 0;
+    let streamEnd: { at: number; code: number | 'ok' } | undefined;
+    const stream = (async () => {
+      try {
+        for await (const _ of client.ticks(
+          { count: 1_000_000, bytes: 16, intervalMs: 10 },
+          { timeoutMs: 120_000 },
+        )) {
+          streamItems++;
+        }
+        streamEnd = { at: performance.now(), code: 'ok' };
+      } catch (error) {
+        streamEnd = { at: performance.now(), code: RpcError.from(error).code };
+      }
+    })();
+    await waitFor(() => streamItems > 10, 'the stream to flow', 20_000);
+
+    // A vanishes: first its packets stop (so its death sends nothing), then
+    // the process and the host go.
+    const vanishedAt = performance.now();
+    await hostA.partition();
+    await serverA.kill();
+    await hostA.destroy();
+
+    await within(stream, HEARTBEAT_TIMEOUT_MS + 10_000, 'the stream to end');
+    expect(streamEnd!.code).toBe(Code.UNAVAILABLE);
+    const streamFailedAfter = streamEnd!.at - vanishedAt;
+    expect(streamFailedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
+
+    // Neither host answers now: calls fail fast, none hangs.
+    const t0 = performance.now();
+    const error = await client.ping({ n: 1 }, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain((error as RpcError).code);
+    const failedIn = performance.now() - t0;
+
+    // B comes up at its own address; the client connects by itself.
+    const startedAt = performance.now();
+    await lab.server(hostB, { rpcPort: RPC_PORT });
+    const listeningAt = performance.now();
+    let firstOkAt = 0;
+    await within(
+      (async () => {
+        for (;;) {
+          const ok = await client.ping({ n: 2 }, { timeoutMs: 2_000 }).then(
+            () => true,
+            () => false,
+          );
+          if (ok) break;
+          // Pacing retries of a test loop that polls, not synchronisation.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        firstOkAt = performance.now();
+      })(),
+      30_000,
+      'a call to succeed on B',
+    );
+    // Then every call succeeds on B.
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, n) => client.ping({ n }, { timeoutMs: 5_000 })),
+    );
+    expect(answers.map((a) => a.n)).toEqual(Array.from({ length: 100 }, (_, n) => n));
+
+    report(
+      SECTION,
+      'stream failed after the host vanished, ms',
+      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd!.code as Code)})`,
+    );
+    report(
+      SECTION,
+      'a call with no host left failed in, ms',
+      `${failedIn.toFixed(0)} (${codeName((error as RpcError).code)})`,
+    );
+    report(
+      SECTION,
+      'new host (other address) listening -> first success, ms',
+      `${(firstOkAt - listeningAt).toFixed(0)} (process start ${(listeningAt - startedAt).toFixed(0)} ms)`,
+    );
+  });
+});

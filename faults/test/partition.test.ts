@@ -101,8 +101,21 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     })();
     await waitFor(() => outcomes.filter((o) => o.code === 'ok').length >= 10, 'healthy calls');
 
+    // Long-budget calls: one running in the handler at the cut, one sent just
+    // after it. Their deadlines are far; the heartbeat must end them.
+    const longCall = (call: Promise<unknown>) =>
+      call.then(
+        () => ({ at: performance.now(), code: 'ok' as const }),
+        (error: unknown) => ({ at: performance.now(), code: RpcError.from(error).code }),
+      );
+    const running = longCall(
+      client.sleep({ ms: 60_000 }, { timeoutMs: 60_000, waitForReady: false }),
+    );
     const partitionedAt = performance.now();
     await host.partition();
+    const sentAfter = longCall(
+      client.record({ id: 'long-after-cut' }, { timeoutMs: 60_000, waitForReady: false }),
+    );
     await waitFor(() => performance.now() - partitionedAt >= PARTITION_MS, 'the partition', 30_000);
     await host.heal();
     const healedAt = performance.now();
@@ -129,6 +142,13 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(streamEnd!.code);
     const streamFailedAfter = streamEnd!.at - partitionedAt;
     expect(streamFailedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
+
+    // Long budgets: ended UNAVAILABLE by the heartbeat, not at their deadline.
+    const longEnds = await within(Promise.all([running, sentAfter]), 5_000, 'long calls');
+    for (const end of longEnds) {
+      expect(end.code).toBe(Code.UNAVAILABLE);
+      expect(end.at - partitionedAt).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
+    }
 
     // Calls: each ended by its deadline (+ slack), with a typed error or a result.
     const settleTimes = outcomes.map((o) => o.settledAt - o.startedAt);
@@ -180,6 +200,13 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
       SECTION,
       'stream failed after the partition began, ms',
       `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd!.code as Code)})`,
+    );
+    report(
+      SECTION,
+      'calls with 60 s budgets (in the handler at the cut / sent just after) failed after, ms',
+      longEnds
+        .map((e) => `${(e.at - partitionedAt).toFixed(0)} (${codeName(e.code as Code)})`)
+        .join(' / '),
     );
     report(SECTION, 'first success after the heal, ms', (firstOk.settledAt - healedAt).toFixed(0));
     report(

@@ -1,8 +1,11 @@
 // Shared set-up of the fault suite: probe once, skip with the reason when
 // namespaces are unavailable, and clean up every host and process a file made.
 
+import { RpcError, type ServiceClient } from '@xsmb/rpc';
+import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { afterAll } from 'vitest';
 import { checkFaultLab } from '../src/availability.js';
+import type { Probe } from '../src/contract.js';
 import { createHost, type Host } from '../src/netns.js';
 import { type ServerProcess, type StartServerOptions, startServer } from '../src/server-process.js';
 
@@ -54,4 +57,55 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** How a call or stream ended, and when (`performance.now()`). */
+export interface Ending {
+  readonly at: number;
+  readonly code: number | 'ok';
+}
+
+/** Settles with when and how `call` ended (the RPC code of a failure). */
+export function ending(call: Promise<unknown>): Promise<Ending> {
+  return call.then(
+    () => ({ at: performance.now(), code: 'ok' as const }),
+    (error: unknown) => ({ at: performance.now(), code: RpcError.from(error).code }),
+  );
+}
+
+/**
+ * Starts an endless server stream of one small item every 10 ms and waits
+ * until it flows; `ended` settles with how it ended.
+ */
+export async function slowStream(
+  client: ServiceClient<typeof Probe>,
+): Promise<{ ended: Promise<Ending> }> {
+  let items = 0;
+  const ended = ending(
+    (async () => {
+      const stream = client.ticks(
+        { count: 1_000_000, bytes: 16, intervalMs: 10 },
+        { timeoutMs: 120_000 },
+      );
+      for await (const _ of stream) items++;
+    })(),
+  );
+  await waitFor(() => items > 10, 'the stream to flow', 20_000);
+  return { ended };
+}
+
+/** Pings until a call succeeds (within `timeoutMs`); resolves with the time it did. */
+export async function pingUntilOk(
+  client: ServiceClient<typeof Probe>,
+  timeoutMs: number,
+): Promise<number> {
+  const poll = async (): Promise<number> => {
+    for (;;) {
+      const { code, at } = await ending(client.ping({ n: 0 }, { timeoutMs: 2_000 }));
+      if (code === 'ok') return at;
+      // Pacing a polling loop, not synchronisation.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return within(poll(), timeoutMs, 'a call to succeed');
 }

@@ -8,7 +8,7 @@ import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
 import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { Feed, Probe } from '../src/contract.js';
-import { Lab, labAvailable, percentile, report } from './lab.js';
+import { ending, Lab, labAvailable, percentile, report, slowStream } from './lab.js';
 
 const SECTION = 'partition 10 s';
 const PARTITION_MS = 10_000;
@@ -51,22 +51,7 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     await client.publish({ count: feedCount, intervalMs: 10 }, { timeoutMs: 20_000 });
 
     // A slow server stream running when the partition starts.
-    let streamEnd: { at: number; code: number | 'ok' } | undefined;
-    let streamItems = 0;
-    const stream = (async () => {
-      try {
-        for await (const _ of client.ticks(
-          { count: 1_000_000, bytes: 16, intervalMs: 10 },
-          { timeoutMs: 120_000 },
-        )) {
-          streamItems++;
-        }
-        streamEnd = { at: performance.now(), code: 'ok' };
-      } catch (error) {
-        streamEnd = { at: performance.now(), code: RpcError.from(error).code };
-      }
-    })();
-    await waitFor(() => streamItems > 10, 'the stream to flow', 20_000);
+    const stream = await slowStream(client);
 
     // Steady unary load: a non-idempotent call every 50 ms, each with its own id.
     const outcomes: Outcome[] = [];
@@ -103,17 +88,12 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
 
     // Long-budget calls: one running in the handler at the cut, one sent just
     // after it. Their deadlines are far; the heartbeat must end them.
-    const longCall = (call: Promise<unknown>) =>
-      call.then(
-        () => ({ at: performance.now(), code: 'ok' as const }),
-        (error: unknown) => ({ at: performance.now(), code: RpcError.from(error).code }),
-      );
-    const running = longCall(
+    const running = ending(
       client.sleep({ ms: 60_000 }, { timeoutMs: 60_000, waitForReady: false }),
     );
     const partitionedAt = performance.now();
     await host.partition();
-    const sentAfter = longCall(
+    const sentAfter = ending(
       client.record({ id: 'long-after-cut' }, { timeoutMs: 60_000, waitForReady: false }),
     );
     await waitFor(() => performance.now() - partitionedAt >= PARTITION_MS, 'the partition', 30_000);
@@ -137,10 +117,9 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     );
 
     // The stream: ended with an error within the heartbeat timeout (+ slack).
-    await within(stream, 20_000, 'the stream to end');
-    expect(streamEnd).toBeDefined();
-    expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(streamEnd!.code);
-    const streamFailedAfter = streamEnd!.at - partitionedAt;
+    const streamEnd = await within(stream.ended, 20_000, 'the stream to end');
+    expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(streamEnd.code);
+    const streamFailedAfter = streamEnd.at - partitionedAt;
     expect(streamFailedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
 
     // Long budgets: ended UNAVAILABLE by the heartbeat, not at their deadline.
@@ -199,7 +178,7 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     report(
       SECTION,
       'stream failed after the partition began, ms',
-      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd!.code as Code)})`,
+      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd.code as Code)})`,
     );
     report(
       SECTION,

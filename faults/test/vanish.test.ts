@@ -5,10 +5,10 @@
 // resolvers to be wired into clients.
 
 import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
-import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
+import { within } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { Probe } from '../src/contract.js';
-import { Lab, labAvailable, report } from './lab.js';
+import { Lab, labAvailable, pingUntilOk, report, slowStream } from './lab.js';
 
 const SECTION = 'host vanishes';
 const HEARTBEAT_TIMEOUT_MS = 3_000;
@@ -25,36 +25,8 @@ describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
     const client = createClient(Probe, { endpoints: [serverA.rpc, endpointB] });
     lab.defer(() => client.close());
     // A's connection is up once a call succeeds (B is still dark).
-    await within(
-      (async () => {
-        for (;;) {
-          const ok = await client.ping({ n: 0 }, { timeoutMs: 2_000 }).then(
-            () => true,
-            () => false,
-          );
-          if (ok) return;
-        }
-      })(),
-      30_000,
-      'a first call to A',
-    );
-
-    let streamItems = 0;
-    let streamEnd: { at: number; code: number | 'ok' } | undefined;
-    const stream = (async () => {
-      try {
-        for await (const _ of client.ticks(
-          { count: 1_000_000, bytes: 16, intervalMs: 10 },
-          { timeoutMs: 120_000 },
-        )) {
-          streamItems++;
-        }
-        streamEnd = { at: performance.now(), code: 'ok' };
-      } catch (error) {
-        streamEnd = { at: performance.now(), code: RpcError.from(error).code };
-      }
-    })();
-    await waitFor(() => streamItems > 10, 'the stream to flow', 20_000);
+    await pingUntilOk(client, 30_000);
+    const stream = await slowStream(client);
 
     // A vanishes: first its packets stop (so its death sends nothing), then
     // the process and the host go.
@@ -63,9 +35,13 @@ describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
     await serverA.kill();
     await hostA.destroy();
 
-    await within(stream, HEARTBEAT_TIMEOUT_MS + 10_000, 'the stream to end');
-    expect(streamEnd!.code).toBe(Code.UNAVAILABLE);
-    const streamFailedAfter = streamEnd!.at - vanishedAt;
+    const streamEnd = await within(
+      stream.ended,
+      HEARTBEAT_TIMEOUT_MS + 10_000,
+      'the stream to end',
+    );
+    expect(streamEnd.code).toBe(Code.UNAVAILABLE);
+    const streamFailedAfter = streamEnd.at - vanishedAt;
     expect(streamFailedAfter).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 3_000);
 
     // Neither host answers now: calls fail fast, none hangs.
@@ -79,23 +55,7 @@ describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
     const startedAt = performance.now();
     await lab.server(hostB, { rpcPort: RPC_PORT });
     const listeningAt = performance.now();
-    let firstOkAt = 0;
-    await within(
-      (async () => {
-        for (;;) {
-          const ok = await client.ping({ n: 2 }, { timeoutMs: 2_000 }).then(
-            () => true,
-            () => false,
-          );
-          if (ok) break;
-          // Pacing retries of a test loop that polls, not synchronisation.
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        firstOkAt = performance.now();
-      })(),
-      30_000,
-      'a call to succeed on B',
-    );
+    const firstOkAt = await pingUntilOk(client, 30_000);
     // Then every call succeeds on B.
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, n) => client.ping({ n }, { timeoutMs: 5_000 })),
@@ -105,7 +65,7 @@ describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
     report(
       SECTION,
       'stream failed after the host vanished, ms',
-      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd!.code as Code)})`,
+      `${streamFailedAfter.toFixed(0)} (${codeName(streamEnd.code as Code)})`,
     );
     report(
       SECTION,

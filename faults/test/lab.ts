@@ -109,3 +109,68 @@ export async function pingUntilOk(
   };
   return within(poll(), timeoutMs, 'a call to succeed');
 }
+
+/** One call of a {@link steadyLoad}. */
+export interface Outcome {
+  readonly id: string;
+  readonly startedAt: number;
+  settledAt: number;
+  code: number | 'ok' | 'pending';
+}
+
+/** A running {@link steadyLoad}. */
+export interface SteadyLoad {
+  /** Every call so far, in start order. */
+  readonly outcomes: Outcome[];
+  /** The first call started after `t` that succeeded, once there is one. */
+  firstOkAfter(t: number): Outcome | undefined;
+  /** Stops starting calls and waits (bounded) until every call has settled. */
+  stop(settleMs: number): Promise<void>;
+}
+
+/**
+ * Starts one call every `everyMs` (a non-idempotent `record` with its own
+ * id `<prefix>-<i>`, or the given call), never waiting for ready: during a
+ * fault calls must fail, not queue.
+ */
+export function steadyLoad(
+  client: ServiceClient<typeof Probe>,
+  options: { prefix: string; everyMs: number; timeoutMs: number },
+): SteadyLoad {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const outcome: Outcome = {
+        id: `${options.prefix}-${i}`,
+        startedAt: performance.now(),
+        settledAt: Number.NaN,
+        code: 'pending',
+      };
+      outcomes.push(outcome);
+      const call = client.record(
+        { id: outcome.id },
+        { timeoutMs: options.timeoutMs, waitForReady: false },
+      );
+      ending(call).then(({ at, code }) => {
+        outcome.code = code;
+        outcome.settledAt = at;
+      });
+      // Pacing the load, not synchronising anything.
+      await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+    }
+  })();
+  return {
+    outcomes,
+    firstOkAfter: (t) => outcomes.find((o) => o.startedAt > t && o.code === 'ok'),
+    async stop(settleMs) {
+      running = false;
+      await loop;
+      await waitFor(
+        () => outcomes.every((o) => o.code !== 'pending'),
+        'every call to settle',
+        settleMs,
+      );
+    },
+  };
+}

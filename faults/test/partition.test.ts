@@ -4,23 +4,16 @@
 // (1 s interval, 3 s timeout) and reconnects (100 ms doubling to 2 s).
 
 import { createSubscriber } from '@xsmb/pubsub';
-import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
+import { Code, codeName, createClient } from '@xsmb/rpc';
 import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
 import { Feed, Probe } from '../src/contract.js';
-import { ending, Lab, labAvailable, percentile, report, slowStream } from './lab.js';
+import { ending, Lab, labAvailable, percentile, report, slowStream, steadyLoad } from './lab.js';
 
 const SECTION = 'partition 10 s';
 const PARTITION_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 3_000;
 const CALL_TIMEOUT_MS = 2_000;
-
-interface Outcome {
-  readonly id: string;
-  readonly startedAt: number;
-  settledAt: number;
-  code: number | 'ok' | 'pending';
-}
 
 describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', () => {
   const lab = new Lab();
@@ -54,36 +47,8 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     const stream = await slowStream(client);
 
     // Steady unary load: a non-idempotent call every 50 ms, each with its own id.
-    const outcomes: Outcome[] = [];
-    let loadRunning = true;
-    const load = (async () => {
-      let i = 0;
-      while (loadRunning) {
-        const outcome: Outcome = {
-          id: `p-${i++}`,
-          startedAt: performance.now(),
-          settledAt: Number.NaN,
-          code: 'pending',
-        };
-        outcomes.push(outcome);
-        // No waitForReady here: during the partition calls must fail, not queue.
-        client
-          .record({ id: outcome.id }, { timeoutMs: CALL_TIMEOUT_MS, waitForReady: false })
-          .then(
-            () => {
-              outcome.code = 'ok';
-            },
-            (error: unknown) => {
-              outcome.code = RpcError.from(error).code;
-            },
-          )
-          .finally(() => {
-            outcome.settledAt = performance.now();
-          });
-        // Pacing the load, not synchronising anything.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
+    const load = steadyLoad(client, { prefix: 'p', everyMs: 50, timeoutMs: CALL_TIMEOUT_MS });
+    const { outcomes } = load;
     await waitFor(() => outcomes.filter((o) => o.code === 'ok').length >= 10, 'healthy calls');
 
     // Long-budget calls: one running in the handler at the cut, one sent just
@@ -99,22 +64,12 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     await waitFor(() => performance.now() - partitionedAt >= PARTITION_MS, 'the partition', 30_000);
     await host.heal();
     const healedAt = performance.now();
-    await waitFor(
-      () => outcomes.some((o) => o.startedAt > healedAt && o.code === 'ok'),
-      'a call to succeed after the heal',
-      30_000,
-    );
-    const firstOk = outcomes.find((o) => o.startedAt > healedAt && o.code === 'ok')!;
+    await waitFor(() => load.firstOkAfter(healedAt) !== undefined, 'a call after the heal', 30_000);
+    const firstOk = load.firstOkAfter(healedAt)!;
     // Two more seconds of healthy traffic, then stop and let every call settle.
     const resumedAt = firstOk.settledAt;
     await waitFor(() => performance.now() - resumedAt >= 2_000, 'traffic after the heal');
-    loadRunning = false;
-    await load;
-    await waitFor(
-      () => outcomes.every((o) => o.code !== 'pending'),
-      'every call to settle',
-      CALL_TIMEOUT_MS + 5_000,
-    );
+    await load.stop(CALL_TIMEOUT_MS + 5_000);
 
     // The stream: ended with an error within the heartbeat timeout (+ slack).
     const streamEnd = await within(stream.ended, 20_000, 'the stream to end');
@@ -158,22 +113,21 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
       const name = codeName(o.code as Code);
       byCode.set(name, (byCode.get(name) ?? 0) + 1);
     }
-    const during = outcomes.filter(
-      (o) => o.startedAt > partitionedAt + HEARTBEAT_TIMEOUT_MS + 1_000 && o.startedAt < healedAt,
-    );
+    const during = outcomes.filter((o) => o.startedAt > streamEnd.at && o.startedAt < healedAt);
     report(
       SECTION,
       'calls',
       `${outcomes.length} (${succeeded} ok, ${[...byCode].map(([k, v]) => `${v} ${k}`).join(', ')})`,
     );
     report(SECTION, 'longest time to settle, ms', Math.max(...settleTimes).toFixed(0));
+    // Once the heartbeat has noticed, calls fail fast instead of waiting.
+    const duringSettle = during.map((o) => o.settledAt - o.startedAt);
+    expect(during.length).toBeGreaterThan(50);
+    expect(Math.max(...duringSettle)).toBeLessThan(1_000);
     report(
       SECTION,
       'calls started once the loss was detected: settle p50/max ms',
-      `${percentile(
-        during.map((o) => o.settledAt - o.startedAt),
-        50,
-      ).toFixed(0)}/${Math.max(...during.map((o) => o.settledAt - o.startedAt)).toFixed(0)}`,
+      `${percentile(duringSettle, 50).toFixed(0)}/${Math.max(...duringSettle).toFixed(0)}`,
     );
     report(
       SECTION,

@@ -2,9 +2,7 @@
 // a stream fills the link without loss, and calls on the same connection
 // keep answering behind it.
 
-import { createClient } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
-import { Probe } from '../src/contract.js';
 import { Lab, labAvailable, percentile, report } from './lab.js';
 
 const SECTION = 'bandwidth 8 Mbit/s';
@@ -13,11 +11,7 @@ describe.skipIf(!labAvailable)('bandwidth limited by tc tbf', () => {
   const lab = new Lab();
 
   it('a stream saturates the link whole and in order; unary calls still answer', async () => {
-    const host = await lab.host();
-    const server = await lab.server(host);
-    const client = createClient(Probe, { endpoints: [server.rpc], waitForReady: true });
-    lab.defer(() => client.close());
-    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    const { host, client } = await lab.connected();
     await host.limitRate('8mbit');
 
     const count = 3_000;

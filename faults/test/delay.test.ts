@@ -2,9 +2,9 @@
 // the delaying proxy in front of a server host: deadlines hold, streams
 // arrive whole and in order, and the default windows' throughput is reported.
 
-import { Code, createClient, RpcError, type ServiceClient } from '@xsmb/rpc';
+import { Code, RpcError, type ServiceClient } from '@xsmb/rpc';
 import { describe, expect, it } from 'vitest';
-import { Probe } from '../src/contract.js';
+import type { Probe } from '../src/contract.js';
 import { createDelayProxy } from '../src/delay-proxy.js';
 import { Lab, labAvailable, percentile, report } from './lab.js';
 
@@ -25,8 +25,7 @@ describe.skipIf(!labAvailable)('50 ms ± 10 ms delay (proxy)', () => {
       jitterMs: 10,
     });
     lab.defer(() => proxy.close());
-    const c = createClient(Probe, { endpoints: [proxy.endpoint], waitForReady: true });
-    lab.defer(() => c.close());
+    const c = lab.client([proxy.endpoint]);
     client = c;
     return c;
   };

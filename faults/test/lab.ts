@@ -1,11 +1,14 @@
 // Shared set-up of the fault suite: probe once, skip with the reason when
 // namespaces are unavailable, and clean up every host and process a file made.
 
-import { RpcError, type ServiceClient } from '@xsmb/rpc';
+import { codeName, createClient, RpcError, type ServiceClient } from '@xsmb/rpc';
 import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { afterAll } from 'vitest';
 import { checkFaultLab } from '../src/availability.js';
-import type { Probe } from '../src/contract.js';
+import { Probe as ProbeService } from '../src/contract.js';
+
+type Probe = typeof ProbeService;
+
 import { createHost, type Host } from '../src/netns.js';
 import { type ServerProcess, type StartServerOptions, startServer } from '../src/server-process.js';
 
@@ -39,6 +42,29 @@ export class Lab {
     const server = await startServer(host, options);
     this.#cleanups.push(() => server.kill());
     return server;
+  }
+
+  /**
+   * A host running the probe server, and a client of it (waiting for ready)
+   * whose first call has succeeded: the usual start of a fault test.
+   */
+  async connected(): Promise<{
+    host: Host;
+    server: ServerProcess;
+    client: ServiceClient<Probe>;
+  }> {
+    const host = await this.host();
+    const server = await this.server(host);
+    const client = this.client([server.rpc]);
+    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    return { host, server, client };
+  }
+
+  /** A probe client of `endpoints` (options as given), closed after the file. */
+  client(endpoints: string[], options: { waitForReady?: boolean } = {}): ServiceClient<Probe> {
+    const client = createClient(ProbeService, { endpoints, waitForReady: true, ...options });
+    this.defer(() => client.close());
+    return client;
   }
 
   /** Registers one more cleanup (run before the hosts are destroyed). */
@@ -78,7 +104,7 @@ export function ending(call: Promise<unknown>): Promise<Ending> {
  * until it flows; `ended` settles with how it ended.
  */
 export async function slowStream(
-  client: ServiceClient<typeof Probe>,
+  client: ServiceClient<Probe>,
 ): Promise<{ ended: Promise<Ending> }> {
   let items = 0;
   const ended = ending(
@@ -96,7 +122,7 @@ export async function slowStream(
 
 /** Pings until a call succeeds (within `timeoutMs`); resolves with the time it did. */
 export async function pingUntilOk(
-  client: ServiceClient<typeof Probe>,
+  client: ServiceClient<Probe>,
   timeoutMs: number,
 ): Promise<number> {
   const poll = async (): Promise<number> => {
@@ -134,7 +160,7 @@ export interface SteadyLoad {
  * fault calls must fail, not queue.
  */
 export function steadyLoad(
-  client: ServiceClient<typeof Probe>,
+  client: ServiceClient<Probe>,
   options: { prefix: string; everyMs: number; timeoutMs: number },
 ): SteadyLoad {
   const outcomes: Outcome[] = [];
@@ -173,4 +199,15 @@ export function steadyLoad(
       );
     },
   };
+}
+
+/** "12 DEADLINE_EXCEEDED, 40 UNAVAILABLE": failed outcomes by code name. */
+export function countByCode(outcomes: readonly Outcome[]): string {
+  const byCode = new Map<string, number>();
+  for (const o of outcomes) {
+    if (o.code === 'ok' || o.code === 'pending') continue;
+    const name = codeName(o.code);
+    byCode.set(name, (byCode.get(name) ?? 0) + 1);
+  }
+  return [...byCode].map(([name, n]) => `${n} ${name}`).join(', ');
 }

@@ -2,11 +2,10 @@
 // the root namespace loses its route: sends fail locally, nothing reaches
 // the wire), then comes back up.
 
-import { Code, codeName, createClient } from '@xsmb/rpc';
+import { Code } from '@xsmb/rpc';
 import { waitFor } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { Probe } from '../src/contract.js';
-import { Lab, labAvailable, report, steadyLoad } from './lab.js';
+import { countByCode, Lab, labAvailable, report, steadyLoad } from './lab.js';
 
 const SECTION = 'link down 5 s';
 const DOWN_MS = 5_000;
@@ -16,11 +15,7 @@ describe.skipIf(!labAvailable)('a link that goes down and comes back', () => {
   const lab = new Lab();
 
   it('calls end in time while it is down; traffic resumes by itself; nothing runs twice', async () => {
-    const host = await lab.host();
-    const server = await lab.server(host);
-    const client = createClient(Probe, { endpoints: [server.rpc], waitForReady: true });
-    lab.defer(() => client.close());
-    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    const { host, client } = await lab.connected();
 
     const load = steadyLoad(client, { prefix: 'l', everyMs: 50, timeoutMs: CALL_TIMEOUT_MS });
     await waitFor(() => load.outcomes.filter((o) => o.code === 'ok').length >= 10, 'healthy calls');
@@ -51,14 +46,7 @@ describe.skipIf(!labAvailable)('a link that goes down and comes back', () => {
     expect(tally.runs).toBe(tally.ids);
     expect(tally.ids).toBeGreaterThanOrEqual(succeeded);
 
-    const byCode = new Map<string, number>();
-    for (const o of failed)
-      byCode.set(codeName(o.code as Code), (byCode.get(codeName(o.code as Code)) ?? 0) + 1);
-    report(
-      SECTION,
-      'calls',
-      `${outcomes.length} (${succeeded} ok, ${[...byCode].map(([k, v]) => `${v} ${k}`).join(', ')})`,
-    );
+    report(SECTION, 'calls', `${outcomes.length} (${succeeded} ok, ${countByCode(outcomes)})`);
     report(SECTION, 'longest time to settle, ms', Math.max(...settle).toFixed(0));
     report(
       SECTION,

@@ -3,10 +3,10 @@
 // TCP retransmits; the layers above must neither lose nor duplicate anything.
 
 import { createSubscriber } from '@xsmb/pubsub';
-import { createClient } from '@xsmb/rpc';
+import type { createClient } from '@xsmb/rpc';
 import { waitFor } from '@xsmb/vitest-config/test-helpers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Feed, Probe } from '../src/contract.js';
+import { Feed, type Probe } from '../src/contract.js';
 import type { Host } from '../src/netns.js';
 import type { ServerProcess } from '../src/server-process.js';
 import { Lab, labAvailable, percentile, report } from './lab.js';
@@ -20,11 +20,7 @@ describe.skipIf(!labAvailable)('2% packet loss (nftables)', () => {
   let client: ReturnType<typeof createClient<typeof Probe>>;
 
   beforeAll(async () => {
-    host = await lab.host();
-    server = await lab.server(host);
-    client = createClient(Probe, { endpoints: [server.rpc], waitForReady: true });
-    lab.defer(() => client.close());
-    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    ({ host, server, client } = await lab.connected());
     await host.loss(2);
   });
 

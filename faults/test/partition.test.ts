@@ -4,11 +4,20 @@
 // (1 s interval, 3 s timeout) and reconnects (100 ms doubling to 2 s).
 
 import { createSubscriber } from '@xsmb/pubsub';
-import { Code, codeName, createClient } from '@xsmb/rpc';
+import { Code, codeName } from '@xsmb/rpc';
 import { waitFor, within } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { Feed, Probe } from '../src/contract.js';
-import { ending, Lab, labAvailable, percentile, report, slowStream, steadyLoad } from './lab.js';
+import { Feed } from '../src/contract.js';
+import {
+  countByCode,
+  ending,
+  Lab,
+  labAvailable,
+  percentile,
+  report,
+  slowStream,
+  steadyLoad,
+} from './lab.js';
 
 const SECTION = 'partition 10 s';
 const PARTITION_MS = 10_000;
@@ -19,11 +28,7 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
   const lab = new Lab();
 
   it('calls fail in time, none hangs, traffic resumes by itself, nothing runs twice', async () => {
-    const host = await lab.host();
-    const server = await lab.server(host);
-    const client = createClient(Probe, { endpoints: [server.rpc], waitForReady: true });
-    lab.defer(() => client.close());
-    await client.ping({ n: 0 }, { timeoutMs: 20_000 });
+    const { host, server, client } = await lab.connected();
     const sub = createSubscriber({ endpoints: [server.pub] });
     lab.defer(() => sub.close());
     const seen: number[] = [];
@@ -108,17 +113,8 @@ describe.skipIf(!labAvailable)('partition (100% loss) for 10 s, then healed', ()
     expect(gaps).toBe(feedCount - seen.length);
     const pub = await client.pubStats({ waitDone: true }, { timeoutMs: 20_000 });
 
-    const byCode = new Map<string, number>();
-    for (const o of failed) {
-      const name = codeName(o.code as Code);
-      byCode.set(name, (byCode.get(name) ?? 0) + 1);
-    }
     const during = outcomes.filter((o) => o.startedAt > streamEnd.at && o.startedAt < healedAt);
-    report(
-      SECTION,
-      'calls',
-      `${outcomes.length} (${succeeded} ok, ${[...byCode].map(([k, v]) => `${v} ${k}`).join(', ')})`,
-    );
+    report(SECTION, 'calls', `${outcomes.length} (${succeeded} ok, ${countByCode(outcomes)})`);
     report(SECTION, 'longest time to settle, ms', Math.max(...settleTimes).toFixed(0));
     // Once the heartbeat has noticed, calls fail fast instead of waiting.
     const duringSettle = during.map((o) => o.settledAt - o.startedAt);

@@ -4,10 +4,9 @@
 // both addresses from the start; finding the new one by DNS waits for the
 // resolvers to be wired into clients.
 
-import { Code, codeName, createClient, RpcError } from '@xsmb/rpc';
+import { Code, codeName, RpcError } from '@xsmb/rpc';
 import { within } from '@xsmb/vitest-config/test-helpers';
 import { describe, expect, it } from 'vitest';
-import { Probe } from '../src/contract.js';
 import { Lab, labAvailable, pingUntilOk, report, slowStream } from './lab.js';
 
 const SECTION = 'host vanishes';
@@ -22,8 +21,7 @@ describe.skipIf(!labAvailable)('a server host that vanishes mid-stream', () => {
     const hostB = await lab.host();
     const serverA = await lab.server(hostA, { rpcPort: RPC_PORT });
     const endpointB = `tcp://${hostB.address}:${RPC_PORT}`;
-    const client = createClient(Probe, { endpoints: [serverA.rpc, endpointB] });
-    lab.defer(() => client.close());
+    const client = lab.client([serverA.rpc, endpointB], { waitForReady: false });
     // A's connection is up once a call succeeds (B is still dark).
     await pingUntilOk(client, 30_000);
     const stream = await slowStream(client);

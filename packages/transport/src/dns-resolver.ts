@@ -7,6 +7,7 @@
  */
 
 import { Resolver as DnsClient } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { TransportError } from './errors.js';
 import {
   type ResolvedEndpoint,
@@ -163,6 +164,13 @@ export class DnsResolver extends ResolverState {
     weight: number,
     priority: number,
   ): Promise<Resolution> {
+    // An address needs no lookup (`dns:///10.0.0.7:7000`, an SRV target given as one).
+    if (isIP(host) !== 0) {
+      return {
+        endpoints: [{ endpoint: tcpEndpoint(host, port), weight, priority }],
+        ttlSeconds: undefined,
+      };
+    }
     const lookups: Promise<{ address: string; ttl: number }[]>[] = [];
     if (this.#family !== 6) lookups.push(this.#dns.resolve4(host, { ttl: true }));
     if (this.#family !== 4) lookups.push(this.#dns.resolve6(host, { ttl: true }));

@@ -178,6 +178,14 @@ describe('createResolver', () => {
     r.close();
   });
 
+  it('an address in a dns: target needs no lookup', async () => {
+    const r = createResolver('dns:///[fd00::7]:7000', { servers: ['127.0.0.1:9'], tries: 1 });
+    expect(await r.resolveNow()).toEqual({
+      endpoints: [{ endpoint: 'tcp://[fd00::7]:7000', weight: 1, priority: 0 }],
+    });
+    r.close();
+  });
+
   it('a dns: target gives a DNS resolver', () => {
     const r = createResolver('dns:///example.invalid:7000', {
       servers: ['127.0.0.1:9'],

@@ -9,6 +9,15 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * The environment for the tools: `ip`, `nft` and `tc` live in /usr/sbin,
+ * which a non-login shell's PATH may leave out.
+ */
+export const toolEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: [process.env.PATH ?? '/usr/bin:/bin', '/usr/sbin', '/sbin'].join(':'),
+};
+
 /** A command that failed: the command line and what it printed. */
 export class CommandError extends Error {
   /** The command line that failed. */
@@ -32,7 +41,7 @@ export class CommandError extends Error {
  */
 export async function run(file: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(file, args, { timeout: 20_000 });
+    const { stdout } = await execFileAsync(file, args, { timeout: 20_000, env: toolEnv });
     return stdout;
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { toolEnv } from './command.js';
 import type { Host } from './netns.js';
 
 const MAIN = fileURLToPath(new URL('./server-main.ts', import.meta.url));
@@ -52,6 +53,7 @@ export async function startServer(
   const args = [host.address, String(options.rpcPort ?? 0)];
   const child = spawn('ip', ['netns', 'exec', host.ns, 'node', '--import', 'tsx', MAIN, ...args], {
     cwd: PACKAGE_DIR,
+    env: toolEnv,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

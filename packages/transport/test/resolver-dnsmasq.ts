@@ -8,10 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// dnsmasq lives in /usr/sbin, which a non-login shell's PATH may leave out.
+const env = { ...process.env, PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` };
+
 /** Whether a dnsmasq binary is installed. */
 export function dnsmasqAvailable(): boolean {
   try {
-    execFileSync('dnsmasq', ['--version'], { stdio: 'ignore' });
+    execFileSync('dnsmasq', ['--version'], { stdio: 'ignore', env });
     return true;
   } catch {
     return false;
@@ -90,7 +93,7 @@ export async function startDnsmasq(options: DnsmasqOptions): Promise<Dnsmasq> {
       ...(options.srv ?? []).map((s) => `--srv-host=${s}`),
       ...(process.getuid?.() === 0 ? ['--user=root', '--group=root'] : []),
     ];
-    const child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     try {
       await started(child);
     } catch (error) {

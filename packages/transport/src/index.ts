@@ -30,6 +30,12 @@ export {
   generateKeyPair,
   type ServerCurveOptions,
 } from './curve.js';
+/** Discovery building blocks (not yet used by clients): DNS and static resolvers. */
+export {
+  createResolver,
+  DnsResolver,
+  type DnsResolverOptions,
+} from './dns-resolver.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export type { SlowSubscriberPolicy } from './fanout.js';
 /** Wire framing v1, for implementers and tests (docs/PROTOCOL.md). */
@@ -52,6 +58,8 @@ export {
   type PublisherTransportStats,
   type ZmqPublisherTransport,
 } from './publisher-transport.js';
+export type { ResolvedEndpoint, Resolver, ResolverUpdate } from './resolver.js';
+export { parseTarget, type Target } from './resolver-target.js';
 /** Request/response server (ROUTER). */
 export {
   createServerTransport,
@@ -59,6 +67,7 @@ export {
   type ServerTransportStats,
   type ZmqServerTransport,
 } from './server-transport.js';
+export { type StaticEndpoints, StaticResolver } from './static-resolver.js';
 /** Pub/sub subscriber (SUB). */
 export {
   createSubscriberTransport,

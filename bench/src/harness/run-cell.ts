@@ -7,8 +7,9 @@ import type { WorkloadName } from '../types.js';
 import { commonMetrics } from '../workloads/common.js';
 import type { Workload } from '../workloads/workload.js';
 import { ChildHandle, waitForServer } from './child.js';
+import { errorMessage } from './error-message.js';
 import type { Params, SideReport } from './ipc.js';
-import { errorMessage, withTimeout } from './time.js';
+import { withTimeout } from './time.js';
 
 /** Time allowed for a child to start, load its subject and listen. */
 const START_MS = 20_000;

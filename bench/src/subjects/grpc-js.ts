@@ -28,6 +28,7 @@ import {
   type UploadSummary,
 } from '../payload.js';
 import type { BenchHandlers, OnMessage, Served, Subject, UploadCall } from '../types.js';
+import { rpcWorkloads } from './lib/rpc-workloads.js';
 
 const serialize = (value: unknown): Buffer => codec.pack(value);
 const deserialize = (bytes: Buffer): unknown => codec.unpack(bytes);
@@ -175,20 +176,11 @@ async function connect(endpoint: string) {
   };
 }
 
-const rpc = { serve, connect };
-
 /** grpc-js: generic service definition, msgpackr serializer, one channel. */
 export const subject: Subject = {
   name: 'grpc-js',
   kind: 'peer',
   description:
     '@grpc/grpc-js, hand-written ServiceDefinition with msgpackr (de)serializers, one channel (HTTP/2)',
-  workloads: {
-    'unary-latency': rpc,
-    'unary-throughput': rpc,
-    'unary-1mib': rpc,
-    's2c-stream': rpc,
-    'c2s-stream': rpc,
-    'stream-memory': rpc,
-  },
+  workloads: rpcWorkloads({ serve, connect }),
 };

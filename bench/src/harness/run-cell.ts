@@ -4,7 +4,7 @@
  * become an `error` cell, and both children are stopped (killed if need be).
  */
 import type { WorkloadName } from '../types.js';
-import { commonMetrics } from '../workloads/common.js';
+import { commonMetrics } from '../workloads/common-metrics.js';
 import type { Workload } from '../workloads/workload.js';
 import { ChildHandle, waitForServer } from './child.js';
 import { errorMessage } from './error-message.js';

@@ -6,7 +6,9 @@
 import { withTimeout } from '../harness/time.js';
 import { makeMessage, type UploadSummary } from '../payload.js';
 import type { ClientStreamClient } from '../types.js';
-import { cpuMetric, rateMetric, rpcServerHalf } from './common.js';
+import { cpuMetric, rateMetric } from './common-metrics.js';
+import { countedClientHalf } from './counted-client-half.js';
+import { rpcServerHalf } from './rpc-server-half.js';
 import { param, type Workload } from './workload.js';
 
 /** Sends `count` messages on one client stream and checks the server's summary. */
@@ -46,18 +48,5 @@ export const c2sStream: Workload<'c2s-stream'> = {
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
   metrics: [rateMetric('msg/s'), cpuMetric('msg')],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const maxMs = param(p, 'maxMs');
-      await checkedUpload(client, param(p, 'warmupCount'), performance.now() + maxMs);
-      await control.startMeasuring();
-      const count = param(p, 'count');
-      await checkedUpload(client, count, Math.min(performance.now() + maxMs, control.deadline));
-      control.stopMeasuring();
-      return { ops: count, values: {} };
-    } finally {
-      await client.close();
-    }
-  },
+  client: countedClientHalf(checkedUpload),
 };

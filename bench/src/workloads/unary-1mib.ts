@@ -4,10 +4,14 @@
  * each direction (1 MiB per call each way ÷ round-trip time), p50 of the
  * round trip, CPU per call of both processes.
  */
-import { LatencyRecorder } from '../harness/latency.js';
 import { checkLargeMessage, LARGE_BLOB_BYTES, makeLargeMessage } from '../payload.js';
-import { cpuMetric, rpcServerHalf } from './common.js';
+import { cpuMetric } from './common-metrics.js';
+import { rpcServerHalf } from './rpc-server-half.js';
+import { type CallMessages, sequentialCalls } from './sequential-calls.js';
+import { withClient } from './with-client.js';
 import { param, type Workload } from './workload.js';
+
+const MESSAGES: CallMessages = { make: makeLargeMessage, check: checkLargeMessage };
 
 /** The unary-1mib workload. */
 export const unary1Mib: Workload<'unary-1mib'> = {
@@ -24,31 +28,9 @@ export const unary1Mib: Workload<'unary-1mib'> = {
     cpuMetric('call'),
   ],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const maxMs = param(p, 'maxMs');
-      let n = 0;
-      const warmEnd = performance.now() + maxMs / 2;
-      for (let i = 0; i < param(p, 'warmupCalls') && performance.now() < warmEnd; i++, n++) {
-        checkLargeMessage(await client.unary(makeLargeMessage(n)), n);
-      }
-      const calls = param(p, 'calls');
-      const recorder = new LatencyRecorder(calls);
-      await control.startMeasuring();
-      const t0 = performance.now();
-      const end = Math.min(t0 + maxMs, control.deadline);
-      let done = 0;
-      for (; done < calls && performance.now() < end; done++, n++) {
-        const request = makeLargeMessage(n);
-        const t = performance.now();
-        const reply = await client.unary(request);
-        recorder.record((performance.now() - t) * 1000);
-        checkLargeMessage(reply, n);
-      }
-      const elapsedMs = performance.now() - t0;
-      control.stopMeasuring();
-      const s = recorder.summary();
+  client: (impl, endpoint, p, control) =>
+    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
+      const { done, elapsedMs, latency: s } = await sequentialCalls(client, p, control, MESSAGES);
       return {
         ops: done,
         values: {
@@ -59,8 +41,5 @@ export const unary1Mib: Workload<'unary-1mib'> = {
           max: s.max,
         },
       };
-    } finally {
-      await client.close();
-    }
-  },
+    }),
 };

@@ -3,10 +3,14 @@
  * round trip as the client sees it (encode, send, server echo, receive,
  * decode), and CPU per call of both processes.
  */
-import { LatencyRecorder } from '../harness/latency.js';
 import { checkMessage, makeMessage } from '../payload.js';
-import { cpuMetric, rpcServerHalf } from './common.js';
+import { cpuMetric } from './common-metrics.js';
+import { rpcServerHalf } from './rpc-server-half.js';
+import { type CallMessages, sequentialCalls } from './sequential-calls.js';
+import { withClient } from './with-client.js';
 import { param, type Workload } from './workload.js';
+
+const MESSAGES: CallMessages = { make: makeMessage, check: checkMessage };
 
 /** The unary-latency workload. */
 export const unaryLatency: Workload<'unary-latency'> = {
@@ -23,35 +27,12 @@ export const unaryLatency: Workload<'unary-latency'> = {
     cpuMetric('call'),
   ],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const maxMs = param(p, 'maxMs');
-      let n = 0;
-      const warmEnd = performance.now() + maxMs / 2;
-      for (let i = 0; i < param(p, 'warmupCalls') && performance.now() < warmEnd; i++, n++) {
-        checkMessage(await client.unary(makeMessage(n)), n);
-      }
-      const calls = param(p, 'calls');
-      const recorder = new LatencyRecorder(calls);
-      await control.startMeasuring();
-      const end = Math.min(performance.now() + maxMs, control.deadline);
-      let done = 0;
-      for (; done < calls && performance.now() < end; done++, n++) {
-        const request = makeMessage(n);
-        const t0 = performance.now();
-        const reply = await client.unary(request);
-        recorder.record((performance.now() - t0) * 1000);
-        checkMessage(reply, n);
-      }
-      control.stopMeasuring();
-      const s = recorder.summary();
+  client: (impl, endpoint, p, control) =>
+    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
+      const { done, latency: s } = await sequentialCalls(client, p, control, MESSAGES);
       return {
         ops: done,
         values: { p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max, mean: s.mean },
       };
-    } finally {
-      await client.close();
-    }
-  },
+    }),
 };

@@ -1,0 +1,44 @@
+/**
+ * The client half of the workloads that move a fixed number of messages on
+ * one call (s2c-stream, c2s-stream): a warm-up call, then the measured one.
+ */
+import type { Params } from '../harness/ipc.js';
+import type { Closable, ConnectOptions } from '../types.js';
+import { withClient } from './with-client.js';
+import { type ClientControl, type ClientOutcome, param } from './workload.js';
+
+/**
+ * One checked call moving `count` messages; rejects unless all arrived right
+ * by `endAt` (a `performance.now()` value).
+ */
+export type CountedTransfer<C> = (client: C, count: number, endAt: number) => Promise<void>;
+
+/** Something that connects a client of type `C`. */
+export interface Connector<C> {
+  connect(endpoint: string, options: ConnectOptions): Promise<C>;
+}
+
+/**
+ * A client half that connects with one call in flight, runs `transfer` with
+ * `warmupCount` messages, then measures one with `count`; each must end
+ * within `maxMs` of its start, the measured one by the cell's deadline too.
+ */
+export function countedClientHalf<C extends Closable>(
+  transfer: CountedTransfer<C>,
+): (
+  impl: Connector<C>,
+  endpoint: string,
+  p: Params,
+  control: ClientControl,
+) => Promise<ClientOutcome> {
+  return (impl, endpoint, p, control) =>
+    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
+      const maxMs = param(p, 'maxMs');
+      await transfer(client, param(p, 'warmupCount'), performance.now() + maxMs);
+      await control.startMeasuring();
+      const count = param(p, 'count');
+      await transfer(client, count, Math.min(performance.now() + maxMs, control.deadline));
+      control.stopMeasuring();
+      return { ops: count, values: {} };
+    });
+}

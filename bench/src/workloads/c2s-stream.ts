@@ -6,10 +6,8 @@
 import { withTimeout } from '../harness/time.js';
 import { makeMessage, type UploadSummary } from '../payload.js';
 import type { ClientStreamClient } from '../types.js';
-import { cpuMetric, rateMetric } from './common-metrics.js';
-import { countedClientHalf } from './counted-client-half.js';
-import { rpcServerHalf } from './rpc-server-half.js';
-import { param, type Workload } from './workload.js';
+import { COUNTED_STREAM, countedClientHalf } from './counted-stream.js';
+import type { Workload } from './workload.js';
 
 /** Sends `count` messages on one client stream and checks the server's summary. */
 async function checkedUpload(
@@ -41,12 +39,6 @@ async function checkedUpload(
 export const c2sStream: Workload<'c2s-stream'> = {
   name: 'c2s-stream',
   description: 'client streams M messages of 192 B, one reply at the end; msg/s',
-  params: (mode) =>
-    mode === 'quick'
-      ? { warmupCount: 3000, count: 40_000, maxMs: 10_000 }
-      : { warmupCount: 20_000, count: 300_000, maxMs: 30_000 },
-  timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
-  metrics: [rateMetric('msg/s'), cpuMetric('msg')],
-  server: rpcServerHalf,
+  ...COUNTED_STREAM,
   client: countedClientHalf(checkedUpload),
 };

@@ -20,6 +20,11 @@ export function cpuMetric(per: string): MetricSpec {
   };
 }
 
+/** Row: a latency percentile (`p50`, `p99`, …) in µs; `label` defaults to `<key> µs`. */
+export function percentileMetric(key: string, label = `${key} µs`): MetricSpec {
+  return { key, label, better: 'lower', digits: 0 };
+}
+
 /** Row: operations per second measured by the client. */
 export function rateMetric(label: string): MetricSpec {
   return { key: 'opsPerSec', label, better: 'higher' };

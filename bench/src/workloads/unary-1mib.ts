@@ -5,10 +5,9 @@
  * round trip, CPU per call of both processes.
  */
 import { checkLargeMessage, LARGE_BLOB_BYTES, makeLargeMessage } from '../payload.js';
-import { cpuMetric } from './common-metrics.js';
+import { cpuMetric, percentileMetric } from './common-metrics.js';
 import { rpcServerHalf } from './rpc-server-half.js';
-import { type CallMessages, sequentialCalls } from './sequential-calls.js';
-import { withClient } from './with-client.js';
+import { type CallMessages, sequentialClientHalf } from './sequential-calls.js';
 import { param, type Workload } from './workload.js';
 
 const MESSAGES: CallMessages = { make: makeLargeMessage, check: checkLargeMessage };
@@ -24,22 +23,15 @@ export const unary1Mib: Workload<'unary-1mib'> = {
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 15_000,
   metrics: [
     { key: 'mbPerSec', label: 'MB/s each way', better: 'higher', digits: 0 },
-    { key: 'p50', label: 'p50 µs', better: 'lower', digits: 0 },
+    percentileMetric('p50'),
     cpuMetric('call'),
   ],
   server: rpcServerHalf,
-  client: (impl, endpoint, p, control) =>
-    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
-      const { done, elapsedMs, latency: s } = await sequentialCalls(client, p, control, MESSAGES);
-      return {
-        ops: done,
-        values: {
-          // MB = 10^6 bytes; the blob dominates (the id and framing are a few bytes).
-          mbPerSec: (done * LARGE_BLOB_BYTES) / 1e6 / (elapsedMs / 1000),
-          p50: s.p50,
-          p99: s.p99,
-          max: s.max,
-        },
-      };
-    }),
+  client: sequentialClientHalf(MESSAGES, ({ done, elapsedMs, latency: s }) => ({
+    // MB = 10^6 bytes; the blob dominates (the id and framing are a few bytes).
+    mbPerSec: (done * LARGE_BLOB_BYTES) / 1e6 / (elapsedMs / 1000),
+    p50: s.p50,
+    p99: s.p99,
+    max: s.max,
+  })),
 };

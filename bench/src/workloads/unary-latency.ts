@@ -4,10 +4,9 @@
  * decode), and CPU per call of both processes.
  */
 import { checkMessage, makeMessage } from '../payload.js';
-import { cpuMetric } from './common-metrics.js';
+import { cpuMetric, percentileMetric } from './common-metrics.js';
 import { rpcServerHalf } from './rpc-server-half.js';
-import { type CallMessages, sequentialCalls } from './sequential-calls.js';
-import { withClient } from './with-client.js';
+import { type CallMessages, sequentialClientHalf } from './sequential-calls.js';
 import { param, type Workload } from './workload.js';
 
 const MESSAGES: CallMessages = { make: makeMessage, check: checkMessage };
@@ -21,18 +20,14 @@ export const unaryLatency: Workload<'unary-latency'> = {
       ? { warmupCalls: 300, calls: 2000, maxMs: 3000 }
       : { warmupCalls: 2000, calls: 20_000, maxMs: 20_000 },
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
-  metrics: [
-    { key: 'p50', label: 'p50 µs', better: 'lower', digits: 0 },
-    { key: 'p99', label: 'p99 µs', better: 'lower', digits: 0 },
-    cpuMetric('call'),
-  ],
+  metrics: [percentileMetric('p50'), percentileMetric('p99'), cpuMetric('call')],
   server: rpcServerHalf,
-  client: (impl, endpoint, p, control) =>
-    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
-      const { done, latency: s } = await sequentialCalls(client, p, control, MESSAGES);
-      return {
-        ops: done,
-        values: { p50: s.p50, p90: s.p90, p99: s.p99, p999: s.p999, max: s.max, mean: s.mean },
-      };
-    }),
+  client: sequentialClientHalf(MESSAGES, ({ latency: s }) => ({
+    p50: s.p50,
+    p90: s.p90,
+    p99: s.p99,
+    p999: s.p999,
+    max: s.max,
+    mean: s.mean,
+  })),
 };

@@ -5,7 +5,7 @@
  */
 import { LatencyRecorder } from '../harness/latency.js';
 import { checkMessage, makeMessage } from '../payload.js';
-import { cpuMetric, rateMetric } from './common-metrics.js';
+import { cpuMetric, percentileMetric, rateMetric } from './common-metrics.js';
 import { rpcServerHalf } from './rpc-server-half.js';
 import { withClient } from './with-client.js';
 import { param, type Workload } from './workload.js';
@@ -21,7 +21,7 @@ export const unaryThroughput: Workload<'unary-throughput'> = {
   timeoutMs: (p) => 3 * (param(p, 'warmupMs') + param(p, 'durationMs')) + 10_000,
   metrics: [
     rateMetric('calls/s'),
-    { key: 'p99', label: 'p99 µs at 64 in flight', better: 'lower', digits: 0 },
+    percentileMetric('p99', 'p99 µs at 64 in flight'),
     cpuMetric('call'),
   ],
   server: rpcServerHalf,

@@ -1,11 +1,28 @@
 /**
- * The client half of the workloads that move a fixed number of messages on
- * one call (s2c-stream, c2s-stream): a warm-up call, then the measured one.
+ * What the workloads that move a fixed number of messages on one call
+ * (s2c-stream, c2s-stream) share: parameters, rows, server half, and a client
+ * half that runs a warm-up call, then the measured one.
  */
 import type { Params } from '../harness/ipc.js';
 import type { Closable, ConnectOptions } from '../types.js';
+import { cpuMetric, rateMetric } from './common-metrics.js';
+import { rpcServerHalf } from './rpc-server-half.js';
 import { withClient } from './with-client.js';
-import { type ClientControl, type ClientOutcome, param } from './workload.js';
+import { type ClientControl, type ClientOutcome, param, type Workload } from './workload.js';
+
+/** Parameters, timeout, rows and server half of a counted-stream workload. */
+export const COUNTED_STREAM = {
+  params: (mode) =>
+    mode === 'quick'
+      ? { warmupCount: 3000, count: 40_000, maxMs: 10_000 }
+      : { warmupCount: 20_000, count: 300_000, maxMs: 30_000 },
+  timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
+  metrics: [rateMetric('msg/s'), cpuMetric('msg')],
+  server: rpcServerHalf,
+} satisfies Pick<
+  Workload<'s2c-stream' | 'c2s-stream'>,
+  'params' | 'timeoutMs' | 'metrics' | 'server'
+>;
 
 /**
  * One checked call moving `count` messages; rejects unless all arrived right

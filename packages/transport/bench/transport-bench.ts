@@ -164,6 +164,53 @@ interface Client {
   close(): Promise<void>;
 }
 
+/** Sends one logical message per transport message. */
+interface Sender {
+  send(message: Buffer): Promise<unknown>;
+}
+
+/** Resolves with the next reply (xsmb: the client's async iterator). */
+interface Receiver {
+  next(): Promise<unknown>;
+}
+
+/** One pass of `workload` with `n` messages, one logical message per send. */
+async function runPerMessage(
+  sender: Sender,
+  replies: Receiver,
+  msg: Buffer,
+  workload: Workload,
+  n: number,
+): Promise<Timed> {
+  const started = performance.now();
+  if (workload === 'one-way') {
+    for (let i = 0; i < n; i++) await sender.send(msg);
+    await sender.send(MARKER);
+    await replies.next();
+    return { rate: n / ((performance.now() - started) / 1000) };
+  }
+  if (workload === 'echo-64') {
+    let sent = 0;
+    for (; sent < Math.min(WINDOW, n); sent++) await sender.send(msg);
+    for (let got = 0; got < n; got++) {
+      await replies.next();
+      if (sent < n) {
+        sent++;
+        await sender.send(msg);
+      }
+    }
+    return { rate: n / ((performance.now() - started) / 1000) };
+  }
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await sender.send(msg);
+    await replies.next();
+    times.push((performance.now() - t) * 1000);
+  }
+  return latencies(times, performance.now() - started);
+}
+
 async function clientXsmb(endpoint: string): Promise<Client> {
   const client = createClientTransport(endpoint, transportOptions());
   await client.ready({ timeoutMs: 10_000 });
@@ -171,35 +218,7 @@ async function clientXsmb(endpoint: string): Promise<Client> {
   const replies = client[Symbol.asyncIterator]();
   return {
     close: () => client.close(),
-    async run(workload, n) {
-      const started = performance.now();
-      if (workload === 'one-way') {
-        for (let i = 0; i < n; i++) await client.send(msg);
-        await client.send(MARKER);
-        await replies.next();
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      if (workload === 'echo-64') {
-        let sent = 0;
-        for (; sent < Math.min(WINDOW, n); sent++) await client.send(msg);
-        for (let got = 0; got < n; got++) {
-          await replies.next();
-          if (sent < n) {
-            sent++;
-            await client.send(msg);
-          }
-        }
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await client.send(msg);
-        await replies.next();
-        times.push((performance.now() - t) * 1000);
-      }
-      return latencies(times, performance.now() - started);
-    },
+    run: (workload, n) => runPerMessage(client, replies, msg, workload, n),
   };
 }
 
@@ -207,37 +226,10 @@ async function clientRawSingle(endpoint: string): Promise<Client> {
   const dealer = new Dealer({ linger: 0 });
   dealer.connect(endpoint);
   const msg = Buffer.alloc(MESSAGE_BYTES, 7);
+  const replies: Receiver = { next: () => dealer.receive() };
   return {
     close: async () => dealer.close(),
-    async run(workload, n) {
-      const started = performance.now();
-      if (workload === 'one-way') {
-        for (let i = 0; i < n; i++) await dealer.send(msg);
-        await dealer.send(MARKER);
-        await dealer.receive();
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      if (workload === 'echo-64') {
-        let sent = 0;
-        for (; sent < Math.min(WINDOW, n); sent++) await dealer.send(msg);
-        for (let got = 0; got < n; got++) {
-          await dealer.receive();
-          if (sent < n) {
-            sent++;
-            await dealer.send(msg);
-          }
-        }
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await dealer.send(msg);
-        await dealer.receive();
-        times.push((performance.now() - t) * 1000);
-      }
-      return latencies(times, performance.now() - started);
-    },
+    run: (workload, n) => runPerMessage(dealer, replies, msg, workload, n),
   };
 }
 

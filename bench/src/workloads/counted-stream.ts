@@ -3,12 +3,11 @@
  * (s2c-stream, c2s-stream) share: parameters, rows, server half, and a client
  * half that runs a warm-up call, then the measured one.
  */
-import type { Params } from '../harness/ipc.js';
-import type { Closable, ConnectOptions } from '../types.js';
+import type { Closable } from '../types.js';
 import { cpuMetric, rateMetric } from './common-metrics.js';
 import { rpcServerHalf } from './rpc-server-half.js';
-import { withClient } from './with-client.js';
-import { type ClientControl, type ClientOutcome, param, type Workload } from './workload.js';
+import { type ClientHalf, type Connector, oneCallClientHalf } from './with-client.js';
+import { param, type Workload } from './workload.js';
 
 /** Parameters, timeout, rows and server half of a counted-stream workload. */
 export const COUNTED_STREAM = {
@@ -30,11 +29,6 @@ export const COUNTED_STREAM = {
  */
 export type CountedTransfer<C> = (client: C, count: number, endAt: number) => Promise<void>;
 
-/** Something that connects a client of type `C`. */
-export interface Connector<C> {
-  connect(endpoint: string, options: ConnectOptions): Promise<C>;
-}
-
 /**
  * A client half that connects with one call in flight, runs `transfer` with
  * `warmupCount` messages, then measures one with `count`; each must end
@@ -42,20 +36,14 @@ export interface Connector<C> {
  */
 export function countedClientHalf<C extends Closable>(
   transfer: CountedTransfer<C>,
-): (
-  impl: Connector<C>,
-  endpoint: string,
-  p: Params,
-  control: ClientControl,
-) => Promise<ClientOutcome> {
-  return (impl, endpoint, p, control) =>
-    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
-      const maxMs = param(p, 'maxMs');
-      await transfer(client, param(p, 'warmupCount'), performance.now() + maxMs);
-      await control.startMeasuring();
-      const count = param(p, 'count');
-      await transfer(client, count, Math.min(performance.now() + maxMs, control.deadline));
-      control.stopMeasuring();
-      return { ops: count, values: {} };
-    });
+): ClientHalf<Connector<C>> {
+  return oneCallClientHalf(async (client: C, p, control) => {
+    const maxMs = param(p, 'maxMs');
+    await transfer(client, param(p, 'warmupCount'), performance.now() + maxMs);
+    await control.startMeasuring();
+    const count = param(p, 'count');
+    await transfer(client, count, Math.min(performance.now() + maxMs, control.deadline));
+    control.stopMeasuring();
+    return { ops: count, values: {} };
+  });
 }

@@ -6,9 +6,9 @@
 import type { Params } from '../harness/ipc.js';
 import { LatencyRecorder, type LatencySummary } from '../harness/latency.js';
 import type { EchoMessage } from '../payload.js';
-import type { UnaryClient, UnaryImpl } from '../types.js';
-import { withClient } from './with-client.js';
-import { type ClientControl, type ClientOutcome, param } from './workload.js';
+import type { UnaryClient } from '../types.js';
+import { type ClientHalf, type Connector, oneCallClientHalf } from './with-client.js';
+import { type ClientControl, param } from './workload.js';
 
 /** The request and the reply check of one call. */
 export interface CallMessages {
@@ -70,15 +70,9 @@ export async function sequentialCalls(
 export function sequentialClientHalf(
   messages: CallMessages,
   values: (result: SequentialCallsResult) => Record<string, number>,
-): (
-  impl: UnaryImpl,
-  endpoint: string,
-  p: Params,
-  control: ClientControl,
-) => Promise<ClientOutcome> {
-  return (impl, endpoint, p, control) =>
-    withClient(impl.connect(endpoint, { maxInFlight: 1 }), async (client) => {
-      const result = await sequentialCalls(client, p, control, messages);
-      return { ops: result.done, values: values(result) };
-    });
+): ClientHalf<Connector<UnaryClient>> {
+  return oneCallClientHalf(async (client: UnaryClient, p, control) => {
+    const result = await sequentialCalls(client, p, control, messages);
+    return { ops: result.done, values: values(result) };
+  });
 }

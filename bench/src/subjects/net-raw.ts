@@ -5,11 +5,11 @@
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { withTimeout } from '../harness/time.js';
-import type { BenchHandlers, Served, Subject } from '../types.js';
+import type { BenchHandlers, Served } from '../types.js';
 import { reportFatal } from './lib/fatal.js';
 import { FrameReader, FrameWriter } from './lib/net-framing.js';
 import { type RawPeer, RawRpcClient, RawRpcServer } from './lib/raw-rpc.js';
-import { rpcWorkloads } from './lib/rpc-workloads.js';
+import { rpcPeerSubject } from './lib/rpc-workloads.js';
 
 async function serve(handlers: BenchHandlers): Promise<Served> {
   const core = new RawRpcServer(handlers, reportFatal);
@@ -70,10 +70,8 @@ async function connect(endpoint: string) {
 }
 
 /** net-raw: node:net, u32 BE length prefix + msgpackr envelopes, writes coalesced per tick. */
-export const subject: Subject = {
-  name: 'net-raw',
-  kind: 'peer',
-  description:
-    'node:net, one TCP connection, u32 BE length prefix + msgpackr envelopes, writes corked per tick',
-  workloads: rpcWorkloads({ serve, connect }),
-};
+export const subject = rpcPeerSubject(
+  'net-raw',
+  'node:net, one TCP connection, u32 BE length prefix + msgpackr envelopes, writes corked per tick',
+  { serve, connect },
+);

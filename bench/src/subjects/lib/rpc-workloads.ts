@@ -1,13 +1,15 @@
 /**
- * The workload map of a subject whose one RPC implementation (one `serve`, one
- * client with `unary`, `serverStream` and `clientStream`) serves every RPC
- * workload, as every peer but http-undici and xSMB itself do.
+ * Subjects whose one RPC implementation (one `serve`, one client with
+ * `unary`, `serverStream` and `clientStream`) serves every RPC workload, as
+ * every peer but http-undici and xSMB itself do: their workload map, and the
+ * whole subject of a peer without pub/sub.
  */
 import {
   type ClientStreamClient,
   type ConnectOptions,
   type RpcServerImpl,
   type ServerStreamClient,
+  type Subject,
   type UnaryClient,
   WORKLOAD_NAMES,
   type WorkloadImpls,
@@ -39,4 +41,9 @@ export function rpcWorkloads(
     if (name !== 'pubsub' && !unsupported.includes(name)) workloads[name] = rpc;
   }
   return workloads;
+}
+
+/** A peer subject that implements every RPC workload with `rpc`, and no pub/sub. */
+export function rpcPeerSubject(name: string, description: string, rpc: RpcImpl): Subject {
+  return { name, kind: 'peer', description, workloads: rpcWorkloads(rpc) };
 }

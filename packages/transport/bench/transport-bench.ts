@@ -85,9 +85,15 @@ async function serveXsmb(workload: Workload): Promise<string> {
   return endpoint;
 }
 
-async function serveRawSingle(workload: Workload): Promise<string> {
+/** A raw ROUTER bound to a free port on 127.0.0.1. */
+async function boundRouter(): Promise<Router> {
   const router = new Router({ linger: 0 });
   await router.bind('tcp://127.0.0.1:0');
+  return router;
+}
+
+async function serveRawSingle(workload: Workload): Promise<string> {
+  const router = await boundRouter();
   void (async () => {
     for await (const [rid, message] of router) {
       if (workload !== 'one-way' || message!.length === MARKER.length) {
@@ -125,8 +131,7 @@ function batch(messages: Buffer[]): Buffer {
 }
 
 async function serveRawBatched(workload: Workload): Promise<string> {
-  const router = new Router({ linger: 0 });
-  await router.bind('tcp://127.0.0.1:0');
+  const router = await boundRouter();
   void (async () => {
     for await (const [rid, frame] of router) {
       const messages = unbatch(frame!);
@@ -453,15 +458,14 @@ async function main(): Promise<void> {
 
   const pick = (w: Workload, s: Subject, f: (r: Result) => number): number =>
     median(results.get(`${w}/${s}`)!.map(f));
+  // One figure of each subject, in SUBJECTS order: xsmb, raw-single, raw-batched.
+  const bySubject = (w: Workload, f: (r: Result) => number) =>
+    SUBJECTS.map((subject) => pick(w, subject, f)) as [number, number, number];
   console.log('Throughput, logical messages per second (echo: round trips per second):\n');
   console.log('| workload | xsmb | raw-single | raw-batched | xsmb / single | xsmb / batched |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const w of workloads) {
-    const [x, s, b] = SUBJECTS.map((subject) => pick(w, subject, (r) => r.rate)) as [
-      number,
-      number,
-      number,
-    ];
+    const [x, s, b] = bySubject(w, (r) => r.rate);
     console.log(
       `| ${w} | ${fmt(x)} | ${fmt(s)} | ${fmt(b)} | ${(x / s).toFixed(2)}x | ${(x / b).toFixed(2)}x |`,
     );
@@ -472,11 +476,7 @@ async function main(): Promise<void> {
   console.log('| workload | xsmb | raw-single | raw-batched |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const w of workloads) {
-    const [x, s, b] = SUBJECTS.map((subject) => pick(w, subject, (r) => r.cpuPerMessage)) as [
-      number,
-      number,
-      number,
-    ];
+    const [x, s, b] = bySubject(w, (r) => r.cpuPerMessage);
     console.log(`| ${w} | ${x.toFixed(2)} | ${s.toFixed(2)} | ${b.toFixed(2)} |`);
   }
   if (!workloads.includes('echo-1')) return;

@@ -4,8 +4,9 @@
  * crashes instead of dying silently, bounded shutdown).
  */
 
+import { errorMessage } from './error-message.js';
 import type { FromChild, ToChild } from './ipc.js';
-import { errorMessage, withTimeout } from './time.js';
+import { withTimeout } from './time.js';
 
 type MessageOf<T extends ToChild['t']> = Extract<ToChild, { t: T }>;
 

@@ -6,8 +6,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkloadName } from '../types.js';
+import { errorMessage } from './error-message.js';
 import type { FromChild, Params, Role, ToChild } from './ipc.js';
-import { errorMessage, withTimeout } from './time.js';
+import { withTimeout } from './time.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRIES: Record<Role, string> = {

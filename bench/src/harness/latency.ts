@@ -4,16 +4,14 @@
  * samples, which is all a benchmark run here produces.
  */
 
-/** Summary of recorded latencies, in microseconds. */
-export interface LatencySummary {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+/**
+ * Summary of recorded latencies, in microseconds: sample count, mean,
+ * percentiles (p999 = 99.9th) and maximum.
+ */
+export type LatencySummary = Record<
+  'count' | 'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'max',
+  number
+>;
 
 /** Records latencies (µs) and reports percentiles. */
 export class LatencyRecorder {

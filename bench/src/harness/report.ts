@@ -46,6 +46,25 @@ function valueCell(cell: CellResult | undefined, metric: MetricSpec, first: bool
   return formatNumber(value, metric.digits ?? 0) + (metric.detail?.(cell.metrics) ?? '');
 }
 
+/**
+ * One row per workload metric: the workload's name (on its first metric's
+ * row), the metric's label with ↑ or ↓, then `cellsOf(...)`; rows for which
+ * `cellsOf` returns `null` are left out.
+ */
+function metricRows(
+  workloads: readonly Workload[],
+  cellsOf: (workload: Workload, metric: MetricSpec, first: boolean) => string[] | null,
+): string[][] {
+  return workloads.flatMap((workload) =>
+    workload.metrics.flatMap((metric, i) => {
+      const cells = cellsOf(workload, metric, i === 0);
+      if (cells === null) return [];
+      const label = `${metric.label} ${metric.better === 'higher' ? '↑' : '↓'}`;
+      return [[i === 0 ? workload.name : '', label, ...cells]];
+    }),
+  );
+}
+
 /** The main table: one row per workload metric, one column per subject. */
 export function renderResults(
   workloads: readonly Workload[],
@@ -53,17 +72,11 @@ export function renderResults(
   cells: readonly CellResult[],
 ): string {
   const find = lookup(cells);
-  const rows: string[][] = [];
-  for (const workload of workloads) {
-    if (!subjects.some((s) => find(workload.name, s.name))) continue;
-    workload.metrics.forEach((metric, i) => {
-      rows.push([
-        i === 0 ? workload.name : '',
-        `${metric.label} ${metric.better === 'higher' ? '↑' : '↓'}`,
-        ...subjects.map((s) => valueCell(find(workload.name, s.name), metric, i === 0)),
-      ]);
-    });
-  }
+  const rows = metricRows(workloads, (workload, metric, first) =>
+    subjects.some((s) => find(workload.name, s.name))
+      ? subjects.map((s) => valueCell(find(workload.name, s.name), metric, first))
+      : null,
+  );
   return renderTable(['workload', 'metric', ...subjects.map((s) => s.name)], rows, 2);
 }
 
@@ -95,26 +108,17 @@ export function renderRatios(
   cells: readonly CellResult[],
 ): string {
   const find = lookup(cells);
-  const rows: string[][] = [];
-  for (const workload of workloads) {
-    workload.metrics.forEach((metric, i) => {
-      const values = columns.map(({ numerator, denominator }) => {
-        const a = find(workload.name, numerator);
-        const b = find(workload.name, denominator);
-        const x = a?.status === 'ok' ? a.metrics[metric.key] : undefined;
-        const y = b?.status === 'ok' ? b.metrics[metric.key] : undefined;
-        if (x === undefined || y === undefined || !Number.isFinite(x / y)) return '';
-        return `${formatNumber(x / y, 2)}×`;
-      });
-      if (values.some((v) => v !== '')) {
-        rows.push([
-          i === 0 ? workload.name : '',
-          `${metric.label} ${metric.better === 'higher' ? '↑' : '↓'}`,
-          ...values,
-        ]);
-      }
+  const rows = metricRows(workloads, (workload, metric) => {
+    const values = columns.map(({ numerator, denominator }) => {
+      const a = find(workload.name, numerator);
+      const b = find(workload.name, denominator);
+      const x = a?.status === 'ok' ? a.metrics[metric.key] : undefined;
+      const y = b?.status === 'ok' ? b.metrics[metric.key] : undefined;
+      if (x === undefined || y === undefined || !Number.isFinite(x / y)) return '';
+      return `${formatNumber(x / y, 2)}×`;
     });
-  }
+    return values.some((v) => v !== '') ? values : null;
+  });
   return renderTable(
     ['workload', 'metric', ...columns.map((c) => `${c.numerator} ÷ ${c.denominator}`)],
     rows,

@@ -31,9 +31,8 @@ export class ResourceMeter {
   private t0 = 0;
   private elapsedMs = 0;
   private rssStart = 0;
-  private peakRss = 0;
-  private peakHeap = 0;
-  private peakExternal = 0;
+  // Highest sampled values in the window, bytes.
+  private peak = { rss: 0, heapUsed: 0, external: 0 };
   private timer: NodeJS.Timeout | null = null;
 
   /** @param sampleMs memory sampling period; a busy event loop samples less often. */
@@ -43,9 +42,7 @@ export class ResourceMeter {
   start(): void {
     this.stopTimer();
     this.rssStart = process.memoryUsage.rss();
-    this.peakRss = 0;
-    this.peakHeap = 0;
-    this.peakExternal = 0;
+    this.peak = { rss: 0, heapUsed: 0, external: 0 };
     this.sample();
     this.timer = setInterval(() => this.sample(), this.sampleMs);
     // The sampler must never be what keeps a finished child alive.
@@ -79,17 +76,18 @@ export class ResourceMeter {
       cpuUserUs: this.cpu.user,
       cpuSystemUs: this.cpu.system,
       rssStartMiB: this.rssStart / MiB,
-      peakRssMiB: Math.max(this.peakRss / MiB, maxRss),
-      peakHeapMiB: this.peakHeap / MiB,
-      peakExternalMiB: this.peakExternal / MiB,
+      peakRssMiB: Math.max(this.peak.rss / MiB, maxRss),
+      peakHeapMiB: this.peak.heapUsed / MiB,
+      peakExternalMiB: this.peak.external / MiB,
     };
   }
 
   private sample(): void {
     const m = process.memoryUsage();
-    if (m.rss > this.peakRss) this.peakRss = m.rss;
-    if (m.heapUsed > this.peakHeap) this.peakHeap = m.heapUsed;
-    if (m.external > this.peakExternal) this.peakExternal = m.external;
+    const peak = this.peak;
+    if (m.rss > peak.rss) peak.rss = m.rss;
+    if (m.heapUsed > peak.heapUsed) peak.heapUsed = m.heapUsed;
+    if (m.external > peak.external) peak.external = m.external;
   }
 
   private stopTimer(): void {

@@ -4,11 +4,12 @@
  * become an `error` cell, and both children are stopped (killed if need be).
  */
 import type { WorkloadName } from '../types.js';
-import { commonMetrics } from '../workloads/common.js';
+import { commonMetrics } from '../workloads/common-metrics.js';
 import type { Workload } from '../workloads/workload.js';
 import { ChildHandle, waitForServer } from './child.js';
+import { errorMessage } from './error-message.js';
 import type { Params, SideReport } from './ipc.js';
-import { errorMessage, withTimeout } from './time.js';
+import { withTimeout } from './time.js';
 
 /** Time allowed for a child to start, load its subject and listen. */
 const START_MS = 20_000;

@@ -1,4 +1,4 @@
-/** Small timing helpers shared by the harness, the workloads and the subjects. */
+/** Timing helpers shared by the harness, the workloads and the subjects. */
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Resolves after `ms` milliseconds. */
@@ -23,31 +23,4 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   promise.catch(() => {});
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A promise with its resolve and reject functions outside. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-/** Creates a {@link Deferred}. */
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Formats an unknown thrown value as one line. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return code === undefined ? error.message : `${error.message} (${String(code)})`;
-  }
-  return String(error);
 }

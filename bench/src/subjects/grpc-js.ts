@@ -27,7 +27,8 @@ import {
   type StreamRequest,
   type UploadSummary,
 } from '../payload.js';
-import type { BenchHandlers, OnMessage, Served, Subject, UploadCall } from '../types.js';
+import type { BenchHandlers, OnMessage, Served, UploadCall } from '../types.js';
+import { rpcPeerSubject } from './lib/rpc-workloads.js';
 
 const serialize = (value: unknown): Buffer => codec.pack(value);
 const deserialize = (bytes: Buffer): unknown => codec.unpack(bytes);
@@ -175,20 +176,9 @@ async function connect(endpoint: string) {
   };
 }
 
-const rpc = { serve, connect };
-
 /** grpc-js: generic service definition, msgpackr serializer, one channel. */
-export const subject: Subject = {
-  name: 'grpc-js',
-  kind: 'peer',
-  description:
-    '@grpc/grpc-js, hand-written ServiceDefinition with msgpackr (de)serializers, one channel (HTTP/2)',
-  workloads: {
-    'unary-latency': rpc,
-    'unary-throughput': rpc,
-    'unary-1mib': rpc,
-    's2c-stream': rpc,
-    'c2s-stream': rpc,
-    'stream-memory': rpc,
-  },
-};
+export const subject = rpcPeerSubject(
+  'grpc-js',
+  '@grpc/grpc-js, hand-written ServiceDefinition with msgpackr (de)serializers, one channel (HTTP/2)',
+  { serve, connect },
+);

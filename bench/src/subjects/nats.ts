@@ -21,6 +21,7 @@ import type {
   UploadCall,
 } from '../types.js';
 import { reportFatal } from './lib/fatal.js';
+import { rpcWorkloads } from './lib/rpc-workloads.js';
 
 /** Requests wait at most this long (the workloads have their own, shorter, caps). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -151,8 +152,6 @@ async function connect(prefix: string) {
   };
 }
 
-const rpc = { serve, connect };
-
 const pubsub: PubSubImpl = {
   async publisher() {
     const nc = await open('bench-publisher');
@@ -215,12 +214,6 @@ export const subject: Subject = {
   description:
     'nats.js v3 (@nats-io/transport-node) via a local nats-server: request/reply with a subscribed service, inbox streams, subject pub/sub; msgpackr payloads',
   broker: 'nats',
-  workloads: {
-    'unary-latency': rpc,
-    'unary-throughput': rpc,
-    'unary-1mib': rpc,
-    's2c-stream': rpc,
-    'c2s-stream': rpc,
-    pubsub,
-  },
+  // No stream-memory: the callback API cannot pause one subscription.
+  workloads: { ...rpcWorkloads({ serve, connect }, ['stream-memory']), pubsub },
 };

@@ -5,10 +5,11 @@
 import { once } from 'node:events';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { withTimeout } from '../harness/time.js';
-import type { BenchHandlers, Served, Subject } from '../types.js';
+import type { BenchHandlers, Served } from '../types.js';
 import { reportFatal } from './lib/fatal.js';
 import { FrameReader, FrameWriter } from './lib/net-framing.js';
 import { type RawPeer, RawRpcClient, RawRpcServer } from './lib/raw-rpc.js';
+import { rpcPeerSubject } from './lib/rpc-workloads.js';
 
 async function serve(handlers: BenchHandlers): Promise<Served> {
   const core = new RawRpcServer(handlers, reportFatal);
@@ -68,20 +69,9 @@ async function connect(endpoint: string) {
   };
 }
 
-const rpc = { serve, connect };
-
 /** net-raw: node:net, u32 BE length prefix + msgpackr envelopes, writes coalesced per tick. */
-export const subject: Subject = {
-  name: 'net-raw',
-  kind: 'peer',
-  description:
-    'node:net, one TCP connection, u32 BE length prefix + msgpackr envelopes, writes corked per tick',
-  workloads: {
-    'unary-latency': rpc,
-    'unary-throughput': rpc,
-    'unary-1mib': rpc,
-    's2c-stream': rpc,
-    'c2s-stream': rpc,
-    'stream-memory': rpc,
-  },
-};
+export const subject = rpcPeerSubject(
+  'net-raw',
+  'node:net, one TCP connection, u32 BE length prefix + msgpackr envelopes, writes corked per tick',
+  { serve, connect },
+);

@@ -14,6 +14,7 @@ import type {
   UploadSummary,
 } from '../payload.js';
 import type { BenchHandlers, OnMessage, PubSubImpl, Subject } from '../types.js';
+import { rpcWorkloads } from './lib/rpc-workloads.js';
 
 const Bench = defineService('bench.Bench', {
   echo: unary<EchoMessage, EchoMessage>(),
@@ -105,19 +106,10 @@ function pubsubImpl(engine: XsmbEngine): PubSubImpl {
 
 /** The xSMB subject on transport engine `engine`, named `xsmb-<engine>`. */
 export function xsmbSubject(engine: XsmbEngine): Subject {
-  const rpc = rpcImpl(engine);
   return {
     name: `xsmb-${engine}`,
     kind: 'xsmb',
     description: `@xsmb/rpc + @xsmb/stream + @xsmb/pubsub over @xsmb/transport, engine '${engine}' (DEALER/ROUTER, bursting, credit flow control)`,
-    workloads: {
-      'unary-latency': rpc,
-      'unary-throughput': rpc,
-      'unary-1mib': rpc,
-      's2c-stream': rpc,
-      'c2s-stream': rpc,
-      'stream-memory': rpc,
-      pubsub: pubsubImpl(engine),
-    },
+    workloads: { ...rpcWorkloads(rpcImpl(engine)), pubsub: pubsubImpl(engine) },
   };
 }

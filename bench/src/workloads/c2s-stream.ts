@@ -6,8 +6,8 @@
 import { withTimeout } from '../harness/time.js';
 import { makeMessage, type UploadSummary } from '../payload.js';
 import type { ClientStreamClient } from '../types.js';
-import { cpuMetric, rateMetric, rpcServerHalf } from './common.js';
-import { param, type Workload } from './workload.js';
+import { COUNTED_STREAM, countedClientHalf } from './counted-stream.js';
+import type { Workload } from './workload.js';
 
 /** Sends `count` messages on one client stream and checks the server's summary. */
 async function checkedUpload(
@@ -39,25 +39,6 @@ async function checkedUpload(
 export const c2sStream: Workload<'c2s-stream'> = {
   name: 'c2s-stream',
   description: 'client streams M messages of 192 B, one reply at the end; msg/s',
-  params: (mode) =>
-    mode === 'quick'
-      ? { warmupCount: 3000, count: 40_000, maxMs: 10_000 }
-      : { warmupCount: 20_000, count: 300_000, maxMs: 30_000 },
-  timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
-  metrics: [rateMetric('msg/s'), cpuMetric('msg')],
-  server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const maxMs = param(p, 'maxMs');
-      await checkedUpload(client, param(p, 'warmupCount'), performance.now() + maxMs);
-      await control.startMeasuring();
-      const count = param(p, 'count');
-      await checkedUpload(client, count, Math.min(performance.now() + maxMs, control.deadline));
-      control.stopMeasuring();
-      return { ops: count, values: {} };
-    } finally {
-      await client.close();
-    }
-  },
+  ...COUNTED_STREAM,
+  client: countedClientHalf(checkedUpload),
 };

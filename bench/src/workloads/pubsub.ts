@@ -8,7 +8,8 @@
 import { sleep } from '../harness/time.js';
 import { CheckError, checkPubMessage, makePubEnd, makePubMessage } from '../payload.js';
 import type { Publisher } from '../types.js';
-import { cpuMetric } from './common.js';
+import { cpuMetric } from './common-metrics.js';
+import { withClient } from './with-client.js';
 import { param, type ServerHalf, type Workload } from './workload.js';
 
 // The end marker is sent several times, spaced out: a publisher that drops
@@ -72,7 +73,7 @@ export const pubsub: Workload<'pubsub'> = {
     let last = 0;
     let ended = false;
     let failure: string | null = null;
-    const sub = await impl.subscriber(endpoint, (message) => {
+    const subscribing = impl.subscriber(endpoint, (message) => {
       let seq: number;
       try {
         seq = checkPubMessage(message);
@@ -94,7 +95,7 @@ export const pubsub: Workload<'pubsub'> = {
       } else if (seq < expected) failure ??= `pub message ${seq} after ${expected - 1}: reordered`;
       expected = seq + 1;
     });
-    try {
+    return withClient(subscribing, async () => {
       await control.startMeasuring();
       const idleMs = param(p, 'idleMs');
       const waitUntil = Math.min(
@@ -125,9 +126,7 @@ export const pubsub: Workload<'pubsub'> = {
           recvPerSec: (received * 1000) / windowMs,
         },
       };
-    } finally {
-      await sub.close();
-    }
+    });
   },
   summarize: ({ client, server }) => {
     const sent = server.values.sent ?? Number.NaN;

@@ -6,8 +6,10 @@
  * control stays flat, one without grows with the stream.
  */
 import { sleep } from '../harness/time.js';
-import { rpcServerHalf } from './common.js';
-import { checkedServerStream } from './s2c-stream.js';
+import type { ServerStreamClient } from '../types.js';
+import { checkedServerStream } from './checked-server-stream.js';
+import { rpcServerHalf } from './rpc-server-half.js';
+import { oneCallClientHalf } from './with-client.js';
 import { param, type Workload } from './workload.js';
 
 const growth = (start: string) => (m: Readonly<Record<string, number>>) => {
@@ -42,23 +44,18 @@ export const streamMemory: Workload<'stream-memory'> = {
     { key: 'opsPerSec', label: 'msg/s consumed', better: 'higher' },
   ],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const count = param(p, 'count');
-      await control.startMeasuring();
-      const maxMs = Math.min(param(p, 'maxMs'), control.deadline - performance.now());
-      await checkedServerStream(client, count, maxMs, {
-        every: param(p, 'pauseEvery'),
-        ms: param(p, 'pauseMs'),
-        sleep,
-      });
-      control.stopMeasuring();
-      return { ops: count, values: {} };
-    } finally {
-      await client.close();
-    }
-  },
+  client: oneCallClientHalf(async (client: ServerStreamClient, p, control) => {
+    const count = param(p, 'count');
+    await control.startMeasuring();
+    const endAt = Math.min(performance.now() + param(p, 'maxMs'), control.deadline);
+    await checkedServerStream(client, count, endAt, {
+      every: param(p, 'pauseEvery'),
+      ms: param(p, 'pauseMs'),
+      sleep,
+    });
+    control.stopMeasuring();
+    return { ops: count, values: {} };
+  }),
   // Heap alone misses Buffers (where byte-oriented transports queue), so the
   // heap rows show V8 heap + external memory at their separate peaks.
   summarize: ({ client, server }) => ({

@@ -4,10 +4,13 @@
  * each direction (1 MiB per call each way ÷ round-trip time), p50 of the
  * round trip, CPU per call of both processes.
  */
-import { LatencyRecorder } from '../harness/latency.js';
 import { checkLargeMessage, LARGE_BLOB_BYTES, makeLargeMessage } from '../payload.js';
-import { cpuMetric, rpcServerHalf } from './common.js';
+import { cpuMetric, percentileMetric } from './common-metrics.js';
+import { rpcServerHalf } from './rpc-server-half.js';
+import { type CallMessages, sequentialClientHalf } from './sequential-calls.js';
 import { param, type Workload } from './workload.js';
+
+const MESSAGES: CallMessages = { make: makeLargeMessage, check: checkLargeMessage };
 
 /** The unary-1mib workload. */
 export const unary1Mib: Workload<'unary-1mib'> = {
@@ -20,47 +23,15 @@ export const unary1Mib: Workload<'unary-1mib'> = {
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 15_000,
   metrics: [
     { key: 'mbPerSec', label: 'MB/s each way', better: 'higher', digits: 0 },
-    { key: 'p50', label: 'p50 µs', better: 'lower', digits: 0 },
+    percentileMetric('p50'),
     cpuMetric('call'),
   ],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
-    const client = await impl.connect(endpoint, { maxInFlight: 1 });
-    try {
-      const maxMs = param(p, 'maxMs');
-      let n = 0;
-      const warmEnd = performance.now() + maxMs / 2;
-      for (let i = 0; i < param(p, 'warmupCalls') && performance.now() < warmEnd; i++, n++) {
-        checkLargeMessage(await client.unary(makeLargeMessage(n)), n);
-      }
-      const calls = param(p, 'calls');
-      const recorder = new LatencyRecorder(calls);
-      await control.startMeasuring();
-      const t0 = performance.now();
-      const end = Math.min(t0 + maxMs, control.deadline);
-      let done = 0;
-      for (; done < calls && performance.now() < end; done++, n++) {
-        const request = makeLargeMessage(n);
-        const t = performance.now();
-        const reply = await client.unary(request);
-        recorder.record((performance.now() - t) * 1000);
-        checkLargeMessage(reply, n);
-      }
-      const elapsedMs = performance.now() - t0;
-      control.stopMeasuring();
-      const s = recorder.summary();
-      return {
-        ops: done,
-        values: {
-          // MB = 10^6 bytes; the blob dominates (the id and framing are a few bytes).
-          mbPerSec: (done * LARGE_BLOB_BYTES) / 1e6 / (elapsedMs / 1000),
-          p50: s.p50,
-          p99: s.p99,
-          max: s.max,
-        },
-      };
-    } finally {
-      await client.close();
-    }
-  },
+  client: sequentialClientHalf(MESSAGES, ({ done, elapsedMs, latency: s }) => ({
+    // MB = 10^6 bytes; the blob dominates (the id and framing are a few bytes).
+    mbPerSec: (done * LARGE_BLOB_BYTES) / 1e6 / (elapsedMs / 1000),
+    p50: s.p50,
+    p99: s.p99,
+    max: s.max,
+  })),
 };

@@ -5,7 +5,9 @@
  */
 import { LatencyRecorder } from '../harness/latency.js';
 import { checkMessage, makeMessage } from '../payload.js';
-import { cpuMetric, rateMetric, rpcServerHalf } from './common.js';
+import { cpuMetric, percentileMetric, rateMetric } from './common-metrics.js';
+import { rpcServerHalf } from './rpc-server-half.js';
+import { withClient } from './with-client.js';
 import { param, type Workload } from './workload.js';
 
 /** The unary-throughput workload. */
@@ -19,14 +21,13 @@ export const unaryThroughput: Workload<'unary-throughput'> = {
   timeoutMs: (p) => 3 * (param(p, 'warmupMs') + param(p, 'durationMs')) + 10_000,
   metrics: [
     rateMetric('calls/s'),
-    { key: 'p99', label: 'p99 µs at 64 in flight', better: 'lower', digits: 0 },
+    percentileMetric('p99', 'p99 µs at 64 in flight'),
     cpuMetric('call'),
   ],
   server: rpcServerHalf,
-  async client(impl, endpoint, p, control) {
+  client(impl, endpoint, p, control) {
     const inFlight = param(p, 'inFlight');
-    const client = await impl.connect(endpoint, { maxInFlight: inFlight });
-    try {
+    return withClient(impl.connect(endpoint, { maxInFlight: inFlight }), async (client) => {
       let next = 0;
       let done = 0;
       let recorder: LatencyRecorder | null = null;
@@ -54,8 +55,6 @@ export const unaryThroughput: Workload<'unary-throughput'> = {
       control.stopMeasuring();
       const s = recorder.summary();
       return { ops: done, values: { p50: s.p50, p99: s.p99, p999: s.p999, max: s.max } };
-    } finally {
-      await client.close();
-    }
+    });
   },
 };

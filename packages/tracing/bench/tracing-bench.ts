@@ -369,13 +369,17 @@ function interceptorCostNs(): { client: number; server: number } {
   const served = Promise.resolve({ stream: false, message: 1 });
   const client = clientTracing()(() => response);
   const server = serverTracing()(() => served);
-  const request = {
+  // What the client's and the server's request of one echo call share.
+  const call = {
     kind: 'unary',
     service: 'bench.Echo',
     method: 'echo',
     path: 'bench.Echo/echo',
     descriptor: Bench.methods.echo,
     message: 1,
+  };
+  const request = {
+    ...call,
     metadata: {},
     timeoutMs: 1000,
     signal: undefined,
@@ -384,12 +388,7 @@ function interceptorCostNs(): { client: number; server: number } {
     wire: { endpoint: undefined, observe() {} },
   };
   const serverRequest = {
-    kind: 'unary',
-    service: 'bench.Echo',
-    method: 'echo',
-    path: 'bench.Echo/echo',
-    descriptor: Bench.methods.echo,
-    message: 1,
+    ...call,
     ctx: { metadata: {} } as never,
     contextValues: createContextValues(),
     wire: { endpoint: undefined, observe() {} },

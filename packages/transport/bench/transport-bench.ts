@@ -85,9 +85,15 @@ async function serveXsmb(workload: Workload): Promise<string> {
   return endpoint;
 }
 
-async function serveRawSingle(workload: Workload): Promise<string> {
+/** A raw ROUTER bound to a free port on 127.0.0.1. */
+async function boundRouter(): Promise<Router> {
   const router = new Router({ linger: 0 });
   await router.bind('tcp://127.0.0.1:0');
+  return router;
+}
+
+async function serveRawSingle(workload: Workload): Promise<string> {
+  const router = await boundRouter();
   void (async () => {
     for await (const [rid, message] of router) {
       if (workload !== 'one-way' || message!.length === MARKER.length) {
@@ -125,8 +131,7 @@ function batch(messages: Buffer[]): Buffer {
 }
 
 async function serveRawBatched(workload: Workload): Promise<string> {
-  const router = new Router({ linger: 0 });
-  await router.bind('tcp://127.0.0.1:0');
+  const router = await boundRouter();
   void (async () => {
     for await (const [rid, frame] of router) {
       const messages = unbatch(frame!);
@@ -164,6 +169,53 @@ interface Client {
   close(): Promise<void>;
 }
 
+/** Sends one logical message per transport message. */
+interface Sender {
+  send(message: Buffer): Promise<unknown>;
+}
+
+/** Resolves with the next reply (xsmb: the client's async iterator). */
+interface Receiver {
+  next(): Promise<unknown>;
+}
+
+/** One pass of `workload` with `n` messages, one logical message per send. */
+async function runPerMessage(
+  sender: Sender,
+  replies: Receiver,
+  msg: Buffer,
+  workload: Workload,
+  n: number,
+): Promise<Timed> {
+  const started = performance.now();
+  if (workload === 'one-way') {
+    for (let i = 0; i < n; i++) await sender.send(msg);
+    await sender.send(MARKER);
+    await replies.next();
+    return { rate: n / ((performance.now() - started) / 1000) };
+  }
+  if (workload === 'echo-64') {
+    let sent = 0;
+    for (; sent < Math.min(WINDOW, n); sent++) await sender.send(msg);
+    for (let got = 0; got < n; got++) {
+      await replies.next();
+      if (sent < n) {
+        sent++;
+        await sender.send(msg);
+      }
+    }
+    return { rate: n / ((performance.now() - started) / 1000) };
+  }
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await sender.send(msg);
+    await replies.next();
+    times.push((performance.now() - t) * 1000);
+  }
+  return latencies(times, performance.now() - started);
+}
+
 async function clientXsmb(endpoint: string): Promise<Client> {
   const client = createClientTransport(endpoint, transportOptions());
   await client.ready({ timeoutMs: 10_000 });
@@ -171,35 +223,7 @@ async function clientXsmb(endpoint: string): Promise<Client> {
   const replies = client[Symbol.asyncIterator]();
   return {
     close: () => client.close(),
-    async run(workload, n) {
-      const started = performance.now();
-      if (workload === 'one-way') {
-        for (let i = 0; i < n; i++) await client.send(msg);
-        await client.send(MARKER);
-        await replies.next();
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      if (workload === 'echo-64') {
-        let sent = 0;
-        for (; sent < Math.min(WINDOW, n); sent++) await client.send(msg);
-        for (let got = 0; got < n; got++) {
-          await replies.next();
-          if (sent < n) {
-            sent++;
-            await client.send(msg);
-          }
-        }
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await client.send(msg);
-        await replies.next();
-        times.push((performance.now() - t) * 1000);
-      }
-      return latencies(times, performance.now() - started);
-    },
+    run: (workload, n) => runPerMessage(client, replies, msg, workload, n),
   };
 }
 
@@ -207,37 +231,10 @@ async function clientRawSingle(endpoint: string): Promise<Client> {
   const dealer = new Dealer({ linger: 0 });
   dealer.connect(endpoint);
   const msg = Buffer.alloc(MESSAGE_BYTES, 7);
+  const replies: Receiver = { next: () => dealer.receive() };
   return {
     close: async () => dealer.close(),
-    async run(workload, n) {
-      const started = performance.now();
-      if (workload === 'one-way') {
-        for (let i = 0; i < n; i++) await dealer.send(msg);
-        await dealer.send(MARKER);
-        await dealer.receive();
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      if (workload === 'echo-64') {
-        let sent = 0;
-        for (; sent < Math.min(WINDOW, n); sent++) await dealer.send(msg);
-        for (let got = 0; got < n; got++) {
-          await dealer.receive();
-          if (sent < n) {
-            sent++;
-            await dealer.send(msg);
-          }
-        }
-        return { rate: n / ((performance.now() - started) / 1000) };
-      }
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await dealer.send(msg);
-        await dealer.receive();
-        times.push((performance.now() - t) * 1000);
-      }
-      return latencies(times, performance.now() - started);
-    },
+    run: (workload, n) => runPerMessage(dealer, replies, msg, workload, n),
   };
 }
 
@@ -461,15 +458,14 @@ async function main(): Promise<void> {
 
   const pick = (w: Workload, s: Subject, f: (r: Result) => number): number =>
     median(results.get(`${w}/${s}`)!.map(f));
+  // One figure of each subject, in SUBJECTS order: xsmb, raw-single, raw-batched.
+  const bySubject = (w: Workload, f: (r: Result) => number) =>
+    SUBJECTS.map((subject) => pick(w, subject, f)) as [number, number, number];
   console.log('Throughput, logical messages per second (echo: round trips per second):\n');
   console.log('| workload | xsmb | raw-single | raw-batched | xsmb / single | xsmb / batched |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const w of workloads) {
-    const [x, s, b] = SUBJECTS.map((subject) => pick(w, subject, (r) => r.rate)) as [
-      number,
-      number,
-      number,
-    ];
+    const [x, s, b] = bySubject(w, (r) => r.rate);
     console.log(
       `| ${w} | ${fmt(x)} | ${fmt(s)} | ${fmt(b)} | ${(x / s).toFixed(2)}x | ${(x / b).toFixed(2)}x |`,
     );
@@ -480,11 +476,7 @@ async function main(): Promise<void> {
   console.log('| workload | xsmb | raw-single | raw-batched |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const w of workloads) {
-    const [x, s, b] = SUBJECTS.map((subject) => pick(w, subject, (r) => r.cpuPerMessage)) as [
-      number,
-      number,
-      number,
-    ];
+    const [x, s, b] = bySubject(w, (r) => r.cpuPerMessage);
     console.log(`| ${w} | ${x.toFixed(2)} | ${s.toFixed(2)} | ${b.toFixed(2)} |`);
   }
   if (!workloads.includes('echo-1')) return;

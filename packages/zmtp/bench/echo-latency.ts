@@ -30,14 +30,13 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
   });
 }
 
-{
-  const router = createRouter({ onMessage: (id, f) => router.send(id, f) });
-  const ep = await router.bind('tcp://127.0.0.1:0');
+/** Round trips of a zmtp DEALER connected to `ep`, reported as `name`. */
+async function dealerEcho(name: string, ep: string): Promise<void> {
   const dealer = createDealer();
   dealer.connect(ep);
   const frames = [payload];
   report(
-    'zmtp DEALER → zmtp ROUTER (same process)',
+    name,
     await loop(
       () => dealer.send(frames),
       (cb) => {
@@ -46,6 +45,29 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
     ),
   );
   await dealer.close();
+}
+
+/** Round trips of a node:net connection to 127.0.0.1:`port`, reported as `name`. */
+async function netEcho(name: string, port: number): Promise<void> {
+  const s = net.connect(port, '127.0.0.1');
+  s.setNoDelay(true);
+  await new Promise((r) => s.once('connect', r));
+  report(
+    name,
+    await loop(
+      () => s.write(payload),
+      (cb) => s.on('data', cb),
+    ),
+  );
+  s.destroy();
+}
+
+{
+  const router = createRouter({ onMessage: (id, f) => router.send(id, f) });
+  await dealerEcho(
+    'zmtp DEALER → zmtp ROUTER (same process)',
+    await router.bind('tcp://127.0.0.1:0'),
+  );
   await router.close();
 }
 {
@@ -54,19 +76,7 @@ async function loop(send: () => void, onReply: (cb: () => void) => void): Promis
     stdio: 'ignore',
   });
   const ep = await new Promise<string>((r) => child.once('message', (m) => r(String(m))));
-  const dealer = createDealer();
-  dealer.connect(ep);
-  const frames = [payload];
-  report(
-    'zmtp DEALER → libzmq ROUTER',
-    await loop(
-      () => dealer.send(frames),
-      (cb) => {
-        dealer.onMessage = cb;
-      },
-    ),
-  );
-  await dealer.close();
+  await dealerEcho('zmtp DEALER → libzmq ROUTER', ep);
   child.kill();
 }
 function child(script: string, args: string[], execArgv: string[] = []) {
@@ -77,35 +87,12 @@ function child(script: string, args: string[], execArgv: string[] = []) {
 }
 {
   const { ep, kill } = await child('./peers.ts', ['zmtp'], ['--import', 'tsx']);
-  const dealer = createDealer();
-  dealer.connect(ep);
-  const frames = [payload];
-  report(
-    'zmtp DEALER → zmtp ROUTER (child)',
-    await loop(
-      () => dealer.send(frames),
-      (cb) => {
-        dealer.onMessage = cb;
-      },
-    ),
-  );
-  await dealer.close();
+  await dealerEcho('zmtp DEALER → zmtp ROUTER (child)', ep);
   kill();
 }
 {
   const { ep, kill } = await child('./peers.ts', ['net'], ['--import', 'tsx']);
-  const port = Number(ep.split(':').pop());
-  const s = net.connect(port, '127.0.0.1');
-  s.setNoDelay(true);
-  await new Promise((r) => s.once('connect', r));
-  report(
-    'raw node:net echo (child)',
-    await loop(
-      () => s.write(payload),
-      (cb) => s.on('data', cb),
-    ),
-  );
-  s.destroy();
+  await netEcho('raw node:net echo (child)', Number(ep.split(':').pop()));
   kill();
 }
 {
@@ -114,16 +101,6 @@ function child(script: string, args: string[], execArgv: string[] = []) {
     s.on('data', (d) => s.write(d));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const s = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  s.setNoDelay(true);
-  await new Promise((r) => s.once('connect', r));
-  report(
-    'raw node:net echo (same process)',
-    await loop(
-      () => s.write(payload),
-      (cb) => s.on('data', cb),
-    ),
-  );
-  s.destroy();
+  await netEcho('raw node:net echo (same process)', (server.address() as net.AddressInfo).port);
   server.close();
 }

@@ -12,7 +12,7 @@
  * Messages are queued per route (a ROUTER's peer, a topic), since a zmq
  * message goes to one destination.
  */
-import { errorMessage } from '../../harness/time.js';
+import { errorMessage } from '../../harness/error-message.js';
 import { joinFrames } from './envelope.js';
 
 /** The part of a zeromq socket the outbox uses. */

@@ -17,6 +17,7 @@ import type {
 import { splitFrames } from './envelope.js';
 import { reportFatal } from './fatal.js';
 import { type RawPeer, RawRpcClient, RawRpcServer } from './raw-rpc.js';
+import { rpcWorkloads } from './rpc-workloads.js';
 import { type Route, ZmqOutbox } from './zmq-outbox.js';
 
 /** Options of {@link createZmqSubject}. */
@@ -157,19 +158,10 @@ export function createZmqSubject(options: ZmqSubjectOptions): Subject {
     };
   }
 
-  const rpc = { serve, connect };
   return {
     name: options.name,
     kind: 'peer',
     description: options.description,
-    workloads: {
-      'unary-latency': rpc,
-      'unary-throughput': rpc,
-      'unary-1mib': rpc,
-      's2c-stream': rpc,
-      'c2s-stream': rpc,
-      'stream-memory': rpc,
-      pubsub: { publisher, subscriber },
-    },
+    workloads: { ...rpcWorkloads({ serve, connect }), pubsub: { publisher, subscriber } },
   };
 }

@@ -1,13 +1,8 @@
-/** Pieces shared by the workloads: the RPC server half and common rows. */
-import { createBenchHandlers } from '../harness/handlers.js';
-import type { RpcServerImpl } from '../types.js';
-import type { CellReports, MetricSpec, ServerHalf } from './workload.js';
-
-/** Server half of every RPC workload: `serve()` with the shared handlers. */
-export async function rpcServerHalf(impl: RpcServerImpl): Promise<ServerHalf> {
-  const served = await impl.serve(createBenchHandlers());
-  return { endpoint: served.endpoint, close: () => served.close() };
-}
+/**
+ * The figures every cell has (rate, CPU per operation, memory peaks) and the
+ * table rows the workloads share to show them.
+ */
+import type { CellReports, MetricSpec } from './workload.js';
 
 const round1 = (n: number | undefined) => (n === undefined ? '?' : n.toFixed(1));
 
@@ -23,6 +18,11 @@ export function cpuMetric(per: string): MetricSpec {
       ` (${round1(m.cpuClientUsPerOp)}+${round1(m.cpuServerUsPerOp)})` +
       (m.cpuBrokerUsPerOp === undefined ? '' : ` + ${round1(m.cpuBrokerUsPerOp)} server`),
   };
+}
+
+/** Row: a latency percentile (`p50`, `p99`, …) in µs; `label` defaults to `<key> µs`. */
+export function percentileMetric(key: string, label = `${key} µs`): MetricSpec {
+  return { key, label, better: 'lower', digits: 0 };
 }
 
 /** Row: operations per second measured by the client. */
@@ -61,6 +61,3 @@ export function commonMetrics({ client, server }: CellReports): Record<string, n
     serverPeakExternalMiB: server.peakExternalMiB,
   };
 }
-
-/** Loop guard: how often to consult the clock in a tight loop (a power of two minus one). */
-export const CLOCK_MASK = 63;

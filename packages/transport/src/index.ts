@@ -12,6 +12,8 @@
  * (docs/PROTOCOL.md, "Transport framing").
  */
 
+/** Options shared by every ZeroMQ transport. */
+export type { LogFields, Logger } from '@xsmb/base';
 /** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
 export {
   type Broker,
@@ -43,7 +45,6 @@ export {
 } from './framing.js';
 // In-memory implementation of the same interfaces, for unit tests of the layers above.
 export * from './memory.js';
-/** Options shared by every ZeroMQ transport. */
 export type { BurstOptions, TransportOptions } from './options.js';
 /** Pub/sub publisher (XPUB). */
 export {

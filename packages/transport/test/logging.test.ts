@@ -1,0 +1,93 @@
+import { captureLogs } from '@xsmb/vitest-config/log-capture';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClientTransport, createServerTransport, generateKeyPair } from '../src/index.js';
+import { Resources, waitFor, within } from './helpers.js';
+
+const resources = new Resources();
+afterEach(() => resources.closeAll());
+
+const ADDRESS = expect.stringMatching(/^127\.0\.0\.1:\d+$/);
+
+describe('the logger option', () => {
+  it('logs connections on both sides with the peer address (info)', async () => {
+    const serverLog = captureLogs();
+    const clientLog = captureLogs();
+    const server = resources.add(createServerTransport({ logger: serverLog.logger }));
+    const endpoint = await server.listen('tcp://127.0.0.1:0');
+    const client = createClientTransport(endpoint, { logger: clientLog.logger });
+    await client.ready({ timeoutMs: 10_000 });
+    await waitFor(() => serverLog.lines.length === 1, 'server connected line');
+    expect(clientLog.lines).toEqual([
+      {
+        level: 30,
+        component: 'transport',
+        event: 'connected',
+        endpoint,
+        address: endpoint.slice('tcp://'.length),
+        msg: 'client connected',
+      },
+    ]);
+    const peer = expect.stringMatching(/^[0-9a-f]+$/);
+    expect(serverLog.lines).toEqual([
+      {
+        level: 30,
+        component: 'transport',
+        event: 'connected',
+        endpoint,
+        address: ADDRESS,
+        peer,
+        msg: 'server connected',
+      },
+    ]);
+    await client.close();
+    await waitFor(() => serverLog.lines.length === 2, 'server disconnected line');
+    expect(serverLog.lines[1]).toEqual({
+      level: 30,
+      component: 'transport',
+      event: 'disconnected',
+      endpoint,
+      address: serverLog.lines[0]?.address,
+      peer: serverLog.lines[0]?.peer,
+      reason: 'disconnected',
+      msg: 'server disconnected',
+    });
+  });
+
+  it('logs a refused CURVE handshake with address, mechanism, reason and code (warn)', async () => {
+    const serverKeys = generateKeyPair();
+    const log = captureLogs();
+    const server = resources.add(
+      createServerTransport({
+        logger: log.logger,
+        curve: serverKeys,
+        allowedClientKeys: [generateKeyPair().publicKey],
+      }),
+    );
+    const endpoint = await server.listen('tcp://127.0.0.1:0');
+    const client = resources.add(
+      createClientTransport(endpoint, {
+        curve: { serverPublicKey: serverKeys.publicKey, ...generateKeyPair() },
+      }),
+    );
+    await within(
+      client.ready().catch(() => {}),
+      10_000,
+      'refused client',
+    );
+    await waitFor(() => log.lines.length === 1, 'handshake-refused line');
+    expect(log.lines).toEqual([
+      {
+        level: 40,
+        component: 'transport',
+        event: 'handshake-refused',
+        endpoint,
+        address: ADDRESS,
+        mechanism: 'CURVE',
+        reason:
+          "authentication refused (status 400): the client key is not on the server's allow-list",
+        code: '400',
+        msg: 'handshake refused',
+      },
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ import {
 import { ClientEngine } from './client-core.js';
 import type { ClientCoreOptions, ClientStats } from './client-options.js';
 import type { ClientCore } from './engine.js';
+import { withLogger } from './rpc-log.js';
 import { methodsOf, type ServiceClient, type ServiceDescriptor } from './service.js';
 
 /** Options of {@link createClient}. Every field but `endpoints` is optional. */
@@ -37,10 +38,11 @@ export function createClient<S extends ServiceDescriptor>(
   options: ClientOptions,
 ): ServiceClient<S> {
   const { transport, transportOptions, codec, ...rest } = options;
+  const zmqOptions = withLogger(transportOptions, options.logger);
   const core = new ClientEngine({
     ...rest,
     codec: codec ?? createMsgpackCodec(),
-    transport: transport ?? ((endpoint) => createClientTransport(endpoint, transportOptions)),
+    transport: transport ?? ((endpoint) => createClientTransport(endpoint, zmqOptions)),
   });
   const client: Record<string, unknown> = {};
   for (const info of methodsOf(service))

@@ -7,7 +7,7 @@
  */
 
 import { childLogger, type Logger, ProblemLog, silentLogger } from '@xsmb/base';
-import type { TransportBase } from './types.js';
+import type { PeerId, TransportBase } from './types.js';
 
 /** What the transport is, for the lines it writes. */
 export interface EventLogSetup {
@@ -19,8 +19,11 @@ export interface EventLogSetup {
   readonly mechanism: 'NULL' | 'CURVE';
 }
 
-/** Routing ids are binary; hex keeps log lines readable and greppable. */
-function hexPeer(id: string): string {
+/**
+ * A server's {@link PeerId} as it appears in log lines: routing ids are
+ * binary, hex keeps the lines readable and greppable.
+ */
+export function formatPeerId(id: PeerId): string {
   return Buffer.from(id, 'latin1').toString('hex');
 }
 
@@ -45,7 +48,7 @@ export function logTransportEvents(transport: TransportBase, setup: EventLogSetu
     const fields: Record<string, string> = {};
     const address = server ? e.address : (e.address ?? e.peer);
     if (address !== undefined) fields.address = address;
-    if (server && e.peer !== undefined) fields.peer = hexPeer(e.peer);
+    if (server && e.peer !== undefined) fields.peer = formatPeerId(e.peer);
     return fields;
   };
   transport.on('connected', (e) => {
@@ -72,7 +75,7 @@ export function logTransportEvents(transport: TransportBase, setup: EventLogSetu
       'messages dropped',
       () => {
         const fields: Record<string, unknown> = { reason: e.reason, dropped };
-        if (e.peer !== undefined) fields.peer = server ? hexPeer(e.peer) : e.peer;
+        if (e.peer !== undefined) fields.peer = server ? formatPeerId(e.peer) : e.peer;
         return fields;
       },
       dropped,

@@ -33,6 +33,7 @@ export {
   type ServerCurveOptions,
 } from './curve.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
+export { formatPeerId } from './event-log.js';
 export type { SlowSubscriberPolicy } from './fanout.js';
 /** Wire framing v1, for implementers and tests (docs/PROTOCOL.md). */
 export {

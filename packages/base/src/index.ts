@@ -22,6 +22,7 @@ export {
   ProblemLog,
   type ProblemLogOptions,
   silentLogger,
+  withLogger,
 } from './logger.js';
 export {
   checkMetadata,

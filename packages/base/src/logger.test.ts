@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { childLogger, type LogFields, type Logger, ProblemLog, silentLogger } from './logger.js';
+import {
+  childLogger,
+  type LogFields,
+  type Logger,
+  ProblemLog,
+  silentLogger,
+  withLogger,
+} from './logger.js';
 
 /** A logger that records its lines. */
 function recorder(): { logger: Logger; lines: [string, LogFields, string][] } {
@@ -63,5 +70,18 @@ describe('ProblemLog', () => {
       throw new Error('built');
     });
     problems.flush();
+  });
+});
+
+describe('withLogger', () => {
+  it('adds the logger unless the options name their own or there is none', () => {
+    const { logger } = recorder();
+    const own = recorder().logger;
+    expect(withLogger(undefined, logger)).toEqual({ logger });
+    const options: { a: number; logger?: Logger } = { a: 1 };
+    expect(withLogger(options, logger)).toEqual({ a: 1, logger });
+    const mine = { logger: own };
+    expect(withLogger(mine, logger)).toBe(mine);
+    expect(withLogger(undefined, undefined)).toBeUndefined();
   });
 });

@@ -133,3 +133,16 @@ export class ProblemLog {
     );
   }
 }
+
+/**
+ * `options` of an underlying component (a transport) with `logger` added,
+ * unless they name their own logger (so the transport can log at another
+ * level) or `logger` is absent. Returns `options` itself then.
+ */
+export function withLogger<O extends { readonly logger?: Logger }>(
+  options: O | undefined,
+  logger: Logger | undefined,
+): O | undefined {
+  if (logger === undefined || options?.logger !== undefined) return options;
+  return { ...options, logger } as O;
+}

@@ -1,3 +1,4 @@
+import { withLogger } from '@xsmb/base';
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 import {
   type ClientTransportFactory,
@@ -7,7 +8,6 @@ import {
 import { ClientEngine } from './client-core.js';
 import type { ClientCoreOptions, ClientStats } from './client-options.js';
 import type { ClientCore } from './engine.js';
-import { withLogger } from './rpc-log.js';
 import { methodsOf, type ServiceClient, type ServiceDescriptor } from './service.js';
 
 /** Options of {@link createClient}. Every field but `endpoints` is optional. */

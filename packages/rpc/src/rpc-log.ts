@@ -54,15 +54,3 @@ export class RpcLog {
     this.#problems.flush();
   }
 }
-
-/**
- * The default transport's options with the engine's `logger` added, unless
- * they name their own (so a transport can log at another level).
- */
-export function withLogger<O extends { readonly logger?: Logger }>(
-  options: O | undefined,
-  logger: Logger | undefined,
-): O | undefined {
-  if (logger === undefined || options?.logger !== undefined) return options;
-  return { ...options, logger } as O;
-}

@@ -1,3 +1,4 @@
+import { withLogger } from '@xsmb/base';
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 import {
   createServerTransport,
@@ -6,7 +7,6 @@ import {
 } from '@xsmb/transport';
 import { registerBuiltins } from './builtin.js';
 import type { ServerCore } from './engine.js';
-import { withLogger } from './rpc-log.js';
 import {
   type HealthStatus,
   type ServerCoreOptions,

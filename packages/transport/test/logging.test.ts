@@ -1,6 +1,13 @@
 import { captureLogs } from '@xsmb/vitest-config/log-capture';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientTransport, createServerTransport, generateKeyPair } from '../src/index.js';
+import {
+  createBroker,
+  createClientTransport,
+  createPublisherTransport,
+  createServerTransport,
+  createSubscriberTransport,
+  generateKeyPair,
+} from '../src/index.js';
 import { Resources, waitFor, within } from './helpers.js';
 
 const resources = new Resources();
@@ -94,5 +101,50 @@ describe('the logger option', () => {
         msg: 'handshake refused',
       },
     ]);
+  });
+
+  it('logs a broker: listening, both sides connecting, close with the counters', async () => {
+    const log = captureLogs();
+    const broker = createBroker({ logger: log.logger });
+    const [frontend, backend] = await broker.listen('tcp://127.0.0.1:0', 'tcp://127.0.0.1:0');
+    const pub = resources.add(createPublisherTransport());
+    pub.connect(frontend);
+    const sub = resources.add(createSubscriberTransport({ endpoints: [backend] }));
+    sub.subscribe(new Uint8Array(0));
+    await broker.waitForSubscribers(1, { timeoutMs: 10_000 });
+    await waitFor(() => log.lines.length === 3, 'both connected lines');
+    await broker.close();
+    const side = (s: string) => log.lines.filter((l) => l.side === s);
+    expect(log.lines[0]).toEqual({
+      level: 30,
+      component: 'broker',
+      event: 'listening',
+      frontend,
+      backend,
+      msg: 'broker listening',
+    });
+    const connected = {
+      level: 30,
+      component: 'broker',
+      event: 'connected',
+      address: expect.any(String),
+    };
+    expect(side('frontend')[0]).toEqual({
+      ...connected,
+      side: 'frontend',
+      msg: 'publisher connected',
+    });
+    expect(side('backend')[0]).toEqual({
+      ...connected,
+      side: 'backend',
+      msg: 'subscriber connected',
+    });
+    expect(log.lines.at(-1)).toEqual({
+      level: 30,
+      component: 'broker',
+      event: 'closed',
+      ...broker.stats(),
+      msg: 'broker closed',
+    });
   });
 });

@@ -147,4 +147,17 @@ describe('the logger option', () => {
       msg: 'broker closed',
     });
   });
+
+  it('logs through a server that picks its engine at listen', async () => {
+    const log = captureLogs();
+    const server = resources.add(createServerTransport({ logger: log.logger }));
+    const endpoint = await server.listen('tcp://127.0.0.1:0');
+    const client = resources.add(createClientTransport(endpoint));
+    await client.ready({ timeoutMs: 10_000 });
+    // The libzmq engine learns of peers while reading (ROUTER_NOTIFY).
+    await client.send(Uint8Array.of(1));
+    await within(server[Symbol.asyncIterator]().next(), 10_000, 'message');
+    await waitFor(() => log.lines.length === 1, 'server connected line');
+    expect(log.lines[0]).toMatchObject({ component: 'transport', event: 'connected', endpoint });
+  });
 });

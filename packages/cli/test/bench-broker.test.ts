@@ -173,4 +173,40 @@ describe('xsmb broker', () => {
       await sub.close();
     }
   });
+
+  it('--log-level writes pino JSON lines on stderr', async () => {
+    const broker = new CliProcess([
+      'broker',
+      '--frontend',
+      'tcp://127.0.0.1:0',
+      '--backend',
+      'tcp://127.0.0.1:0',
+      '--log-level',
+      'info',
+    ]);
+    const sub = createSubscriber({ endpoints: [] });
+    try {
+      const { frontend, backend } = JSON.parse(await broker.line());
+      sub.connect(backend);
+      const listening = JSON.parse(await broker.line('stderr'));
+      expect(listening).toMatchObject({
+        level: 30,
+        component: 'broker',
+        event: 'listening',
+        frontend,
+        backend,
+        msg: 'broker listening',
+      });
+      expect(JSON.parse(await broker.line('stderr'))).toMatchObject({
+        level: 30,
+        component: 'broker',
+        event: 'connected',
+        side: 'backend',
+        msg: 'subscriber connected',
+      });
+    } finally {
+      await sub.close();
+      await broker.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@
  */
 
 // For end users.
-export type { Metadata } from '@xsmb/base';
+export type { LogFields, Logger, Metadata } from '@xsmb/base';
 // broker.ts is itself the list of the broker's names (re-exported from @xsmb/transport).
 export * from './broker.js';
 // For implementers, tools and tests: the wire (docs/PROTOCOL.md, "Pub/sub messages").

@@ -6,10 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   checkMetadata,
+  childLogger,
   EMPTY_METADATA,
   isEmptyMetadata,
   Listeners,
+  type Logger,
   type Metadata,
+  silentLogger,
+  withLogger,
 } from '@xsmb/base';
 import { type Codec, validate } from '@xsmb/codec';
 import {
@@ -59,14 +63,19 @@ export class PublisherImpl implements Publisher {
   private readonly streams = new PublishStreams();
   private published = 0;
   private closePromise: Promise<void> | undefined;
+  private readonly logger: Logger;
 
   constructor(options: PublisherOptions) {
+    this.logger =
+      options.logger === undefined
+        ? silentLogger
+        : childLogger(options.logger, { component: 'publisher' });
     this.idBytes = randomBytes(PUBLISHER_ID_BYTES);
     this.id = this.idBytes.toString('hex');
     this.transport =
       options.transport ??
       createPublisherTransport({
-        ...options.transportOptions,
+        ...withLogger(options.transportOptions, options.logger),
         slowSubscriber: options.slowSubscriber ?? 'drop',
       });
     const maxMessageBytes = options.transportOptions?.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -96,7 +105,11 @@ export class PublisherImpl implements Publisher {
     if (this.closed) throw new PubSubError('CLOSED', 'publisher is closed');
     const bound: string[] = [];
     try {
-      for (const endpoint of endpoints) bound.push(await this.transport.listen(endpoint));
+      for (const endpoint of endpoints) {
+        const real = await this.transport.listen(endpoint);
+        this.logger.info({ event: 'listening', endpoint: real }, 'publisher listening');
+        bound.push(real);
+      }
     } catch (error) {
       throw PubSubError.from(error);
     }
@@ -257,7 +270,9 @@ export class PublisherImpl implements Publisher {
   }
 
   close(): Promise<void> {
-    this.closePromise ??= this.transport.close().then(undefined, rethrow);
+    this.closePromise ??= this.transport.close().then(() => {
+      this.logger.info({ event: 'closed', published: this.published }, 'publisher closed');
+    }, rethrow);
     return this.closePromise;
   }
 }

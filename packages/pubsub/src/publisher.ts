@@ -3,7 +3,7 @@
  * (publisher-impl.ts implements it).
  */
 
-import type { Metadata } from '@xsmb/base';
+import type { Logger, Metadata } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type {
   PublisherTransport,
@@ -50,6 +50,13 @@ export interface PublisherOptions {
   codec?: Codec;
   /** Observe-only hooks (`onPublish`); see {@link PubSubListener}. Default: none. */
   listeners?: readonly PubSubListener[];
+  /**
+   * Where the publisher logs (a pino logger fits; see `Logger`): listening
+   * and close, with `component: 'publisher'`; the default transport gets it
+   * too and logs subscribers connecting and leaving, refused handshakes and
+   * drops. Nothing per message. See the README's "Logging". Default: silent.
+   */
+  logger?: Logger;
   /**
    * Wrap every `publish` (e.g. tracing adds `traceparent` to the metadata),
    * the first one outermost. They run before the message is checked,

@@ -5,11 +5,19 @@
  * its counters.
  */
 
-import { checkOverflowPolicy, Listeners } from '@xsmb/base';
+import {
+  checkOverflowPolicy,
+  childLogger,
+  Listeners,
+  type Logger,
+  silentLogger,
+  withLogger,
+} from '@xsmb/base';
 import { createSubscriberTransport, type SubscriberTransport } from '@xsmb/transport';
 import { EndpointReadiness } from './endpoint-readiness.js';
 import { defaultEnvelopeCodec } from './envelope.js';
 import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
+import { logListener } from './log-listener.js';
 import { type DispatchCounters, MessageDispatcher } from './message-dispatcher.js';
 import { messageOf, PubSubError, rethrow, translate } from './pubsub-error.js';
 import type { PubSubListener } from './pubsub-listener.js';
@@ -47,14 +55,25 @@ export class SubscriberImpl implements Subscriber {
   private readonly counters: DispatchCounters = { received: 0, invalid: 0, gaps: 0 };
   private closedFlag = false;
   private closePromise: Promise<void> | undefined;
+  private readonly logger: Logger;
+  private readonly logged: ReturnType<typeof logListener> | undefined;
 
   constructor(options: SubscriberOptions) {
+    this.logger =
+      options.logger === undefined
+        ? silentLogger
+        : childLogger(options.logger, { component: 'subscriber' });
+    this.logged = options.logger === undefined ? undefined : logListener(this.logger);
     this.bufferSize = positiveInt('bufferSize', options.bufferSize ?? 1024);
     this.whenFull = checkOverflowPolicy(options.whenFull ?? 'wait');
     this.tracker = new SequenceTracker(positiveInt('maxStreams', options.maxStreams ?? 65_536));
-    this.listeners = new Listeners<PubSubListener>(options.listeners);
+    this.listeners = new Listeners<PubSubListener>(
+      this.logged === undefined ? options.listeners : [...(options.listeners ?? []), this.logged],
+    );
     // Endpoints are connected below, after the listeners are in place.
-    this.transport = options.transport ?? createSubscriberTransport(options.transportOptions);
+    this.transport =
+      options.transport ??
+      createSubscriberTransport(withLogger(options.transportOptions, options.logger));
     this.readiness = new EndpointReadiness(this.transport);
     for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
     const dispatcher = new MessageDispatcher({
@@ -164,7 +183,11 @@ export class SubscriberImpl implements Subscriber {
       this.closedFlag = true;
       this.readiness.close();
       for (const sub of this.registry.list()) sub.stop();
-      this.closePromise = this.transport.close().then(undefined, rethrow);
+      this.closePromise = this.transport.close().then(() => {
+        this.logged?.flush();
+        const { received, invalid, gaps } = this.counters;
+        this.logger.info({ event: 'closed', received, invalid, gaps }, 'subscriber closed');
+      }, rethrow);
     }
     return this.closePromise;
   }

@@ -3,6 +3,7 @@
  * in their own files: subscriber-impl.ts puts them together.
  */
 
+import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type {
   SubscriberTransport,
@@ -39,6 +40,14 @@ export interface SubscriberOptions {
   codec?: Codec;
   /** Observe-only hooks (`onReceive`, `onGap`, `onInvalid`); see {@link PubSubListener}. Default: none. */
   listeners?: readonly PubSubListener[];
+  /**
+   * Where the subscriber logs (a pino logger fits; see `Logger`): refused
+   * messages and gaps (the first few, then summaries) and close, with
+   * `component: 'subscriber'`; the default transport gets it too and logs
+   * connections and refused handshakes. Nothing per message. See the
+   * README's "Logging". Default: silent.
+   */
+  logger?: Logger;
   /**
    * Default buffer of each subscription, in messages. Small on purpose: the
    * backlog of a slow consumer is better kept in libzmq's queues (compact

@@ -26,6 +26,7 @@ import { composeChain } from './interceptor-chain.js';
 import { isEmptyMetadata, type Metadata, metadataProblem } from './metadata.js';
 import { unwrapObserved } from './observed-messages.js';
 import { RpcError } from './rpc-error.js';
+import { RpcLog } from './rpc-log.js';
 import type { MethodInfo } from './service.js';
 
 function abortError(): Error {
@@ -65,8 +66,11 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
     this.retry = options.retry === false ? undefined : { ...DEFAULT_RETRY, ...options.retry };
     this.#interceptors = options.interceptors ?? [];
     this.#admission = new Admission(options.maxInFlight ?? 1024, options.maxQueuedCalls ?? 16_384);
-    this.#dispatch = new ClientDispatch(this.codec, this.events, (call, error) =>
-      this.#end(call, error),
+    this.#dispatch = new ClientDispatch(
+      this.codec,
+      this.events,
+      (call, error) => this.#end(call, error),
+      new RpcLog(options.logger, 'rpc-client'),
     );
     this.#conns = new ConnectionSet(
       options.endpoints,
@@ -361,5 +365,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
     }
     this.deadlines.clear();
     await this.#conns.close();
+    this.#dispatch.log.flush();
+    this.#dispatch.log.logger.info({ event: 'closed' }, 'client closed');
   }
 }

@@ -12,6 +12,7 @@ import type { Connection } from './connections.js';
 import { checkEnvelope, type Envelope, Kind, MAX_CALL_ID, peekHeader } from './envelope.js';
 import { readLoop } from './read-loop.js';
 import { RpcError } from './rpc-error.js';
+import { RpcLog } from './rpc-log.js';
 
 /** Ends a call with an error (the engine's part). */
 export type EndCall = (call: ClientCallRecord, error: RpcError) => void;
@@ -28,6 +29,7 @@ export class ClientDispatch {
     readonly codec: Codec,
     readonly events: CallEvents,
     readonly end: EndCall,
+    readonly log: RpcLog = new RpcLog(undefined, 'rpc-client'),
   ) {}
 
   /** Gives `call` the next id (wrapping after MAX_CALL_ID) and registers it. */
@@ -58,6 +60,7 @@ export class ClientDispatch {
       env = this.codec.decode(bytes) as Envelope;
     } catch (e) {
       this.protocolErrors++;
+      this.log.fromServer('malformed-envelope', conn.endpoint, (e as Error).message);
       const header = peekHeader(bytes);
       const call = header ? this.calls.get(header.id) : undefined;
       if (call && call.conn === conn) {
@@ -71,10 +74,12 @@ export class ClientDispatch {
     const problem = checkEnvelope(env);
     if (problem?.ignore) {
       this.ignoredEnvelopes++;
+      this.log.fromServer('ignored-envelope', conn.endpoint, problem.message);
       return;
     }
     if (problem) {
       this.protocolErrors++;
+      this.log.fromServer('malformed-envelope', conn.endpoint, problem.message);
       const id = Array.isArray(env) ? env[2] : undefined;
       const call = typeof id === 'number' ? this.calls.get(id) : undefined;
       if (call && call.conn === conn) {
@@ -85,6 +90,10 @@ export class ClientDispatch {
     }
     if (env[1] === Kind.GOAWAY) {
       conn.draining = true;
+      this.log.logger.info(
+        { event: 'goaway', endpoint: conn.endpoint },
+        'server is draining (GOAWAY): new calls go elsewhere',
+      );
       return;
     }
     const call = this.calls.get(env[2] as number);

@@ -1,5 +1,6 @@
 /** The options and counters of a client engine (`createClient` takes the options). */
 
+import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type { ClientTransportFactory } from '@xsmb/transport';
 import type { ClientInterceptor, RpcListener } from './call.js';
@@ -36,6 +37,14 @@ export interface ClientCoreOptions {
   connectTimeoutMs?: number;
   /** Retry policy for idempotent methods; `false` turns retries off. Default `{ maxAttempts: 3 }`. */
   retry?: RetryPolicy | false;
+  /**
+   * Where the client logs rare events (a pino logger fits; see `Logger`):
+   * GOAWAY from a server, malformed and ignored envelopes (the first few,
+   * then summaries), close. `createClient` also gives it to the default
+   * transport, which logs connections and refused handshakes. See the
+   * README's "Logging". Default: silent.
+   */
+  logger?: Logger;
 }
 
 /** Counters of a client. */

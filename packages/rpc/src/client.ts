@@ -1,3 +1,4 @@
+import { withLogger } from '@xsmb/base';
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 import {
   type ClientTransportFactory,
@@ -37,10 +38,11 @@ export function createClient<S extends ServiceDescriptor>(
   options: ClientOptions,
 ): ServiceClient<S> {
   const { transport, transportOptions, codec, ...rest } = options;
+  const zmqOptions = withLogger(transportOptions, options.logger);
   const core = new ClientEngine({
     ...rest,
     codec: codec ?? createMsgpackCodec(),
-    transport: transport ?? ((endpoint) => createClientTransport(endpoint, transportOptions)),
+    transport: transport ?? ((endpoint) => createClientTransport(endpoint, zmqOptions)),
   });
   const client: Record<string, unknown> = {};
   for (const info of methodsOf(service))

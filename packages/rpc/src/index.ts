@@ -8,6 +8,8 @@
  * observers (`@xsmb/tracing`) find the engine API in `@xsmb/rpc/kit`.
  */
 
+/** The `logger` option's interface (pino-compatible); see the README's "Logging". */
+export type { LogFields, Logger } from '@xsmb/base';
 /** Transport errors surface unchanged from `listen` and `createClient` (e.g. `ADDRESS_IN_USE`, `INVALID_ENDPOINT`). */
 export { TransportError, type TransportErrorCode } from '@xsmb/transport';
 export {

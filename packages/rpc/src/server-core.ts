@@ -8,6 +8,7 @@
  * `MethodAdapter.serve` and end it with `respond` / `fail` / `end`.
  */
 
+import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type { ServerTransport } from '@xsmb/transport';
 import type {
@@ -25,6 +26,7 @@ import { encodeGoaway, Kind } from './envelope.js';
 import { composeChain } from './interceptor-chain.js';
 import type { Metadata } from './metadata.js';
 import { RpcError } from './rpc-error.js';
+import { RpcLog } from './rpc-log.js';
 import { ServerAdmission } from './server-admission.js';
 import type { ServerCallRecord } from './server-call.js';
 import { type DispatchHost, ServerDispatch } from './server-dispatch.js';
@@ -57,6 +59,14 @@ export interface ServerCoreOptions {
    * (in `details.stack`). Default `false`: clients get `INTERNAL` "internal error".
    */
   exposeInternalErrors?: boolean;
+  /**
+   * Where the server logs rare events (a pino logger fits; see `Logger`):
+   * listening, malformed and ignored envelopes (the first few, then
+   * summaries), drain start and end. `createServer` also gives it to the
+   * default transport, which logs connections and refused handshakes. See
+   * the README's "Logging". Default: silent.
+   */
+  logger?: Logger;
 }
 
 /** Health states, as the built-in health service reports them. */
@@ -106,6 +116,7 @@ export class ServerEngine implements ServerCore, DispatchHost {
   readonly methods = new Map<string, RegisteredMethod>();
   readonly services = new Map<string, MethodInfo[]>();
   readonly retryAfter: string;
+  readonly log: RpcLog;
   health: HealthStatus = 'SERVING';
   draining = false;
   readonly #interceptors: readonly ServerInterceptor[];
@@ -123,6 +134,7 @@ export class ServerEngine implements ServerCore, DispatchHost {
     this.#interceptors = options.interceptors ?? [];
     this.#authorize = options.authorize;
     this.retryAfter = String(options.retryAfterMs ?? 50);
+    this.log = new RpcLog(options.logger, 'rpc-server');
     this.replies = new ServerReplies(
       this.codec,
       this.transport,
@@ -272,11 +284,19 @@ export class ServerEngine implements ServerCore, DispatchHost {
     }
     if (goaway)
       for (const peer of this.#dispatch.peers) this.transport.send(peer, goaway).catch(() => {});
+    const { logger } = this.log;
+    logger.info(
+      { event: 'drain', graceMs, clients: this.#dispatch.peers.size, calls: this.#dispatch.size },
+      'draining: GOAWAY sent, new calls refused',
+    );
     await this.admission.idle(graceMs);
     const error = new RpcError(Code.UNAVAILABLE, 'server shut down before the call finished');
-    for (const call of this.#dispatch.all()) call.abandon(error, true);
+    const left = this.#dispatch.all();
+    for (const call of left) call.abandon(error, true);
     this.deadlines.clear();
     this.health = 'NOT_SERVING';
     await this.transport.close();
+    this.log.flush();
+    logger.info({ event: 'closed', cancelled: left.length }, 'server closed');
   }
 }

@@ -25,6 +25,7 @@ import {
 import { type Metadata, MetadataKey, metadataProblem } from './metadata.js';
 import { readLoop } from './read-loop.js';
 import { RpcError } from './rpc-error.js';
+import type { RpcLog } from './rpc-log.js';
 import type { ServerAdmission } from './server-admission.js';
 import { acceptsStreamEnvelopes, type ServerCallOwner, ServerCallRecord } from './server-call.js';
 import type { ServerReplies } from './server-replies.js';
@@ -46,6 +47,8 @@ export interface DispatchHost extends ServerCallOwner {
   readonly draining: boolean;
   /** The `xsmb-retry-after-ms` value sent with RESOURCE_EXHAUSTED. */
   readonly retryAfter: string;
+  /** Where malformed and ignored envelopes are logged. */
+  readonly log: RpcLog;
 }
 
 /** The calls of a server by peer and id, and the reading of envelopes. */
@@ -112,6 +115,7 @@ export class ServerDispatch {
       env = this.host.codec.decode(bytes) as Envelope;
     } catch (e) {
       this.stats.protocolErrors++;
+      this.host.log.fromClient('malformed-envelope', peer, (e as Error).message);
       const header = peekHeader(bytes);
       if (!header) return;
       if (header.version !== PROTOCOL_VERSION) {
@@ -139,10 +143,12 @@ export class ServerDispatch {
     const problem = checkEnvelope(env);
     if (problem?.ignore) {
       this.stats.ignoredEnvelopes++;
+      this.host.log.fromClient('ignored-envelope', peer, problem.message);
       return;
     }
     if (problem) {
       this.stats.protocolErrors++;
+      this.host.log.fromClient('malformed-envelope', peer, problem.message);
       const id = Array.isArray(env) && typeof env[2] === 'number' ? env[2] : undefined;
       if (id !== undefined) {
         replies.bare(
@@ -163,6 +169,7 @@ export class ServerDispatch {
     const call = this.#call(peer, id);
     if (!call || (kind !== Kind.CANCEL && !acceptsStreamEnvelopes(call))) {
       // An id with no call (late, or never started) or an envelope the call's kind has no use for.
+      // Not logged: late envelopes after a call ended are a normal race.
       this.stats.ignoredEnvelopes++;
       return;
     }
@@ -210,12 +217,14 @@ export class ServerDispatch {
     const metadata = env[5];
     if (typeof path !== 'string' || typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       this.stats.protocolErrors++;
+      this.host.log.fromClient('malformed-envelope', peer, 'malformed request envelope');
       replies.bare(peer, id, Code.INVALID_ARGUMENT, 'malformed request envelope');
       return;
     }
     const mdProblem = metadataProblem(metadata);
     if (mdProblem) {
       this.stats.protocolErrors++;
+      this.host.log.fromClient('malformed-envelope', peer, mdProblem.message);
       replies.bare(peer, id, mdProblem.code, mdProblem.message);
       return;
     }

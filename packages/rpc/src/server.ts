@@ -1,3 +1,4 @@
+import { withLogger } from '@xsmb/base';
 import { type Codec, createMsgpackCodec } from '@xsmb/codec';
 import {
   createServerTransport,
@@ -72,7 +73,7 @@ export function createServer(options: ServerOptions = {}): Server {
   const core = new ServerEngine({
     ...rest,
     codec: codec ?? createMsgpackCodec(),
-    transport: transport ?? createServerTransport(transportOptions),
+    transport: transport ?? createServerTransport(withLogger(transportOptions, options.logger)),
   });
   registerBuiltins(core, { health: health ?? true, reflection: reflection ?? true });
   const server: Server = {
@@ -95,7 +96,11 @@ export function createServer(options: ServerOptions = {}): Server {
     },
     async listen(...endpoints) {
       const bound: string[] = [];
-      for (const endpoint of endpoints) bound.push(await core.transport.listen(endpoint));
+      for (const endpoint of endpoints) {
+        const real = await core.transport.listen(endpoint);
+        core.log.logger.info({ event: 'listening', endpoint: real }, 'server listening');
+        bound.push(real);
+      }
       return bound as never;
     },
     get endpoints() {

@@ -6,6 +6,7 @@
  * optional allow-list.
  */
 
+import { childLogger, type Logger, ProblemLog, silentLogger } from '@xsmb/base';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ServerCurveOptions } from './curve.js';
 import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
@@ -33,6 +34,16 @@ export interface BrokerOptions
     | 'heartbeatTimeoutMs'
     | 'lingerMs'
   > {
+  /**
+   * Where the broker logs (a pino logger fits; see `Logger` in
+   * `@xsmb/base`), with `component: 'broker'` and `side` (`frontend` for
+   * publishers, `backend` for subscribers): listening, peers connecting and
+   * leaving (`address`), refused handshakes (`address`, `mechanism`,
+   * `reason`, `code`), drops at a slow subscriber (the first few, then
+   * summaries), close with the counters. Nothing per message.
+   * @default silent
+   */
+  readonly logger?: Logger;
   /**
    * What happens when a subscriber is too slow; see {@link SlowSubscriberPolicy}.
    * With `'block'` the broker stops reading from publishers, so the pressure
@@ -163,9 +174,18 @@ class ZmqBroker implements Broker {
   private readonly front: string[] = [];
   private readonly back: string[] = [];
   private closedFlag = false;
+  private readonly logger: Logger;
+  private readonly dropLog: ProblemLog;
+  private readonly mechanism: 'NULL' | 'CURVE';
 
   constructor(options: BrokerOptions) {
     const o = resolveOptions(options);
+    this.logger =
+      options.logger === undefined
+        ? silentLogger
+        : childLogger(options.logger, { component: 'broker' });
+    this.dropLog = new ProblemLog(this.logger);
+    this.mechanism = options.curve === undefined ? 'NULL' : 'CURVE';
     const policy = options.slowSubscriber ?? 'drop';
     if (policy !== 'drop' && policy !== 'block') {
       throw new TypeError(`slowSubscriber must be 'drop' or 'block', got ${String(policy)}`);
@@ -243,6 +263,7 @@ class ZmqBroker implements Broker {
     const b = boundEndpoint(backend, this.backend.lastEndpoint);
     this.front.push(f);
     this.back.push(b);
+    this.logger.info({ event: 'listening', frontend: f, backend: b }, 'broker listening');
     return [f, b];
   }
 
@@ -288,9 +309,32 @@ class ZmqBroker implements Broker {
   }
 
   private observeHandshakes(socket: XSubscriber | XPublisher, side: BrokerSide): void {
+    const logger = this.logger;
+    const who = side === 'frontend' ? 'publisher' : 'subscriber';
     observe(socket, {
+      ...(logger === silentLogger
+        ? {}
+        : {
+            handshake: (address: string) =>
+              logger.info({ event: 'connected', side, address }, `${who} connected`),
+            disconnect: (address: string) =>
+              logger.info({ event: 'disconnected', side, address }, `${who} disconnected`),
+          }),
       handshakeFailed: (address, reason, code) => {
         this.counters.handshakeFailures++;
+        logger.warn(
+          code === undefined
+            ? { event: 'handshake-refused', side, address, mechanism: this.mechanism, reason }
+            : {
+                event: 'handshake-refused',
+                side,
+                address,
+                mechanism: this.mechanism,
+                reason,
+                code,
+              },
+          'handshake refused',
+        );
         this.emitter.emit(
           'handshakeFailed',
           code === undefined
@@ -308,7 +352,13 @@ class ZmqBroker implements Broker {
         const result = await sendToSubscribers(this.backend, frames, this.policy);
         if (result === 'closed') return;
         if (result === 'sent') this.counters.messagesForwarded++;
-        else this.counters.drops++;
+        else {
+          this.counters.drops++;
+          this.dropLog.report(
+            'dropped',
+            'messages dropped at a slow subscriber (counted in drops)',
+          );
+        }
       }
     } catch {
       // Closed while a receive was pending.
@@ -337,6 +387,8 @@ class ZmqBroker implements Broker {
       this.backend.close();
       this.frontendZap?.release();
       this.backendZap?.release();
+      this.dropLog.flush();
+      this.logger.info({ event: 'closed', ...this.stats() }, 'broker closed');
     }
     return Promise.resolve();
   }

@@ -8,6 +8,7 @@ import { Dealer } from 'zeromq';
 import { ClientCore } from './client-core.js';
 import { type ClientCurveOptions, checkCurveKey } from './curve.js';
 import { TransportError } from './errors.js';
+import { logTransportEvents } from './event-log.js';
 import { resolveOptions, type TransportOptions } from './options.js';
 import {
   closeLibzmq,
@@ -189,8 +190,14 @@ export function createClientTransport(
   endpoint: string,
   options: ClientTransportOptions = {},
 ): ClientTransport {
-  if (chooseEngine(options.engine, endpoint) === 'zmtp') {
-    return createZmtpClientTransport(endpoint, options);
-  }
-  return new ZmqClientTransport(endpoint, options);
+  const transport =
+    chooseEngine(options.engine, endpoint) === 'zmtp'
+      ? createZmtpClientTransport(endpoint, options)
+      : new ZmqClientTransport(endpoint, options);
+  logTransportEvents(transport, {
+    logger: options.logger,
+    role: 'client',
+    mechanism: options.curve === undefined ? 'NULL' : 'CURVE',
+  });
+  return transport;
 }

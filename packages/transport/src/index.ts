@@ -12,6 +12,8 @@
  * (docs/PROTOCOL.md, "Transport framing").
  */
 
+/** Options shared by every ZeroMQ transport. */
+export type { LogFields, Logger } from '@xsmb/base';
 /** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
 export {
   type Broker,
@@ -37,6 +39,7 @@ export {
   type DnsResolverOptions,
 } from './dns-resolver.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
+export { formatPeerId } from './event-log.js';
 export type { SlowSubscriberPolicy } from './fanout.js';
 /** Wire framing v1, for implementers and tests (docs/PROTOCOL.md). */
 export {
@@ -49,7 +52,6 @@ export {
 } from './framing.js';
 // In-memory implementation of the same interfaces, for unit tests of the layers above.
 export * from './memory.js';
-/** Options shared by every ZeroMQ transport. */
 export type { BurstOptions, TransportOptions } from './options.js';
 /** Pub/sub publisher (XPUB). */
 export {

@@ -4,6 +4,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import type { Logger } from '@xsmb/base';
 
 /** How logical messages are coalesced into ZeroMQ messages (see docs/PROTOCOL.md). */
 export interface BurstOptions {
@@ -153,6 +154,15 @@ export interface TransportOptions {
    * @default 20
    */
   readonly sendTimeoutMs?: number;
+  /**
+   * Where the transport logs its connection events (connected, disconnected,
+   * refused handshakes with the peer's address, mechanism, reason and code,
+   * dropped messages: the first few, then summaries), with
+   * `component: 'transport'` on every line. A pino logger fits; see
+   * `Logger` in `@xsmb/base`. Nothing is logged per message.
+   * @default silent (no listener attached, nothing built)
+   */
+  readonly logger?: Logger;
 }
 
 /** Burst limits after defaults and caps. */

@@ -8,6 +8,7 @@
 
 import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
 import { EngineChoosingPublisher } from './engine-publisher-transport.js';
+import { logTransportEvents } from './event-log.js';
 import type { SlowSubscriberPolicy } from './fanout.js';
 import { createLibzmqPublisherTransport } from './libzmq-publisher-transport.js';
 import { resolveOptions, type TransportOptions } from './options.js';
@@ -92,6 +93,17 @@ export interface ZmqPublisherTransport extends PublisherTransport {
 export function createPublisherTransport(
   options: PublisherTransportOptions = {},
 ): ZmqPublisherTransport {
+  const transport = choosePublisherEngine(options);
+  logTransportEvents(transport, {
+    logger: options.logger,
+    role: 'publisher',
+    mechanism: options.curve === undefined && options.curveClient === undefined ? 'NULL' : 'CURVE',
+  });
+  return transport;
+}
+
+/** The publisher of the engine asked for, or one that picks it at the first endpoint. */
+function choosePublisherEngine(options: PublisherTransportOptions): ZmqPublisherTransport {
   const create = (engine: TransportEngine): ZmqPublisherTransport =>
     engine === 'zmtp'
       ? createZmtpPublisherTransport(options)

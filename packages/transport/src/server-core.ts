@@ -24,6 +24,8 @@ export interface ServerPeer {
   /** The routing id as the socket gives it; cached so sends do not re-encode the string. */
   readonly rid: Buffer;
   readonly out: Outbox;
+  /** The peer's address (`host:port` for tcp), when the engine knows it. */
+  readonly address?: string;
 }
 
 /** The `UNREACHABLE` error of a send to a peer that is not connected. */
@@ -149,16 +151,24 @@ export abstract class ServerCore<P extends ServerPeer>
   /** A new peer: kept and announced (`connected`). */
   protected addPeer(peer: P): void {
     this.peers.set(peer.id, peer);
-    this.emitter.emit('connected', { endpoint: this.endpointLabel(), peer: peer.id });
+    const endpoint = this.endpointLabel();
+    this.emitter.emit(
+      'connected',
+      peer.address === undefined
+        ? { endpoint, peer: peer.id }
+        : { endpoint, peer: peer.id, address: peer.address },
+    );
   }
 
   /** Announces that `id` went away (`disconnected`). */
-  protected peerGone(id: PeerId): void {
-    this.emitter.emit('disconnected', {
-      endpoint: this.endpointLabel(),
-      peer: id,
-      reason: 'disconnected',
-    });
+  protected peerGone(id: PeerId, address?: string): void {
+    const endpoint = this.endpointLabel();
+    this.emitter.emit(
+      'disconnected',
+      address === undefined
+        ? { endpoint, peer: id, reason: 'disconnected' }
+        : { endpoint, peer: id, address, reason: 'disconnected' },
+    );
   }
 
   /**

@@ -7,6 +7,7 @@
 
 import type { ServerCurveOptions } from './curve.js';
 import { EngineChoosingServer } from './engine-server-transport.js';
+import { logTransportEvents } from './event-log.js';
 import { createLibzmqServerTransport } from './libzmq-server-transport.js';
 import { resolveOptions, type TransportOptions } from './options.js';
 import type { PeerId, ServerTransport, TransportStats } from './types.js';
@@ -59,6 +60,17 @@ export interface ZmqServerTransport extends ServerTransport {
  * `listen()` on several endpoints. Peer ids are routing ids as latin1 strings.
  */
 export function createServerTransport(options: ServerTransportOptions = {}): ZmqServerTransport {
+  const transport = chooseServerEngine(options);
+  logTransportEvents(transport, {
+    logger: options.logger,
+    role: 'server',
+    mechanism: options.curve === undefined ? 'NULL' : 'CURVE',
+  });
+  return transport;
+}
+
+/** The server of the engine asked for, or one that picks it at the first `listen`. */
+function chooseServerEngine(options: ServerTransportOptions): ZmqServerTransport {
   const create = (engine: TransportEngine): ZmqServerTransport =>
     engine === 'zmtp' ? createZmtpServerTransport(options) : createLibzmqServerTransport(options);
   if (options.engine !== undefined) return create(chooseEngine(options.engine));

@@ -5,6 +5,7 @@
 import { Subscriber } from 'zeromq';
 import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
+import { logTransportEvents } from './event-log.js';
 import { FRAMING_SLACK_BYTES, resolveOptions, type TransportOptions } from './options.js';
 import { commonSocketOptions, connectEndpoint, endpointError } from './socket-options.js';
 import { SubscriberCore } from './subscriber-core.js';
@@ -97,8 +98,14 @@ class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
 export function createSubscriberTransport(
   options: SubscriberTransportOptions = {},
 ): SubscriberTransport {
-  if (chooseEngine(options.engine, options.endpoints?.[0]) === 'zmtp') {
-    return createZmtpSubscriberTransport(options);
-  }
-  return new ZmqSubscriber(options);
+  const transport =
+    chooseEngine(options.engine, options.endpoints?.[0]) === 'zmtp'
+      ? createZmtpSubscriberTransport(options)
+      : new ZmqSubscriber(options);
+  logTransportEvents(transport, {
+    logger: options.logger,
+    role: 'subscriber',
+    mechanism: options.curve === undefined ? 'NULL' : 'CURVE',
+  });
+  return transport;
 }

@@ -42,7 +42,12 @@ export interface TransportEvents {
    * pub/sub sockets `peer` is the remote address; on a server it is the
    * {@link PeerId} that `send` takes.
    */
-  connected: { readonly endpoint: string; readonly peer?: string };
+  connected: {
+    readonly endpoint: string;
+    readonly peer?: string;
+    /** A server's peer address (`host:port` for tcp), when the engine knows it (zmtp). */
+    readonly address?: string;
+  };
   /**
    * A connection went away (`peer` as in `connected`). Clients reconnect by
    * themselves unless closed.
@@ -50,10 +55,20 @@ export interface TransportEvents {
   disconnected: {
     readonly endpoint: string;
     readonly peer?: string;
+    /** As in `connected`. */
+    readonly address?: string;
     readonly reason: DisconnectReason;
   };
-  /** A CURVE/ZAP handshake failed; `reason` says why in words. */
-  handshakeFailed: { readonly endpoint: string; readonly reason: string; readonly code?: string };
+  /**
+   * A CURVE/ZAP handshake failed; `reason` says why in words. `address` is
+   * the peer's address when the engine knows it (zmtp: always).
+   */
+  handshakeFailed: {
+    readonly endpoint: string;
+    readonly reason: string;
+    readonly code?: string;
+    readonly address?: string;
+  };
   /**
    * Messages were dropped (counted in `drops`): a frame that could not be
    * parsed or broke a limit, queued messages that could not be delivered

@@ -56,9 +56,9 @@ class ZmtpClientTransport extends ClientCore {
     socket.on('disconnect', (peer, reason) =>
       this.setDisconnected(peer.remoteAddress, reason === 'closed' ? 'disconnected' : reason),
     );
-    socket.on('handshakeFailed', (address: string, error: ZmtpError) => {
+    socket.on('handshakeFailed', (target: string, error: ZmtpError, address: string) => {
       const failure = describeZmtpFailure(error);
-      this.emitter.emit('handshakeFailed', { endpoint: address, ...failure });
+      this.emitter.emit('handshakeFailed', { endpoint: target, address, ...failure });
       // Refused for good (key not allowed): no retry follows, so ready() fails now.
       if (isPermanentRefusal(error))
         this.failReady(new TransportError('HANDSHAKE', failure.reason));

@@ -149,7 +149,10 @@ export function describeZmtpFailure(error: ZmtpError): { reason: string; code?: 
 interface PeerEventSource {
   on(event: 'connect', listener: (peer: PeerInfo) => void): unknown;
   on(event: 'disconnect', listener: (peer: PeerInfo) => void): unknown;
-  on(event: 'handshakeFailed', listener: (endpoint: string, error: ZmtpError) => void): unknown;
+  on(
+    event: 'handshakeFailed',
+    listener: (endpoint: string, error: ZmtpError, address: string) => void,
+  ): unknown;
 }
 
 /**
@@ -172,8 +175,8 @@ export function forwardPeerEvents(
       reason: 'disconnected',
     }),
   );
-  socket.on('handshakeFailed', (endpoint, error) => {
+  socket.on('handshakeFailed', (endpoint, error, address) => {
     onFailure();
-    emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) });
+    emitter.emit('handshakeFailed', { endpoint, address, ...describeZmtpFailure(error) });
   });
 }

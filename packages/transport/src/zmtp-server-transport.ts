@@ -72,9 +72,9 @@ class ZmtpServer extends ServerCore<Peer> {
     );
     socket.on('connect', (info) => this.onPeerConnect(info));
     socket.on('disconnect', (info) => this.onPeerDisconnect(info));
-    socket.on('handshakeFailed', (endpoint: string, error: ZmtpError) => {
+    socket.on('handshakeFailed', (endpoint: string, error: ZmtpError, address: string) => {
       this.handshakeFailures++;
-      this.emitter.emit('handshakeFailed', { endpoint, ...describeZmtpFailure(error) });
+      this.emitter.emit('handshakeFailed', { endpoint, address, ...describeZmtpFailure(error) });
     });
     socket.on('drain', () => {
       const blocked = this.blocked;
@@ -93,7 +93,13 @@ class ZmtpServer extends ServerCore<Peer> {
 
   private onPeerConnect(info: PeerInfo): void {
     const rid = info.routingId as Buffer;
-    const peer: Peer = { id: rid.toString('latin1'), rid, out: new Outbox(), queued: false };
+    const peer: Peer = {
+      id: rid.toString('latin1'),
+      rid,
+      out: new Outbox(),
+      queued: false,
+      address: info.remoteAddress,
+    };
     this.byRid.set(rid, peer);
     this.addPeer(peer);
   }
@@ -104,7 +110,7 @@ class ZmtpServer extends ServerCore<Peer> {
     if (peer === undefined) return;
     this.byRid.delete(rid);
     this.removePeer(peer, GONE_REASON);
-    this.peerGone(peer.id);
+    this.peerGone(peer.id, peer.address);
   }
 
   protected queued(p: Peer): void {

@@ -36,8 +36,11 @@ export interface BaseEvents {
   connect: [peer: PeerInfo];
   /** A ready peer went away. */
   disconnect: [peer: PeerInfo, reason: DisconnectReason, error: ZmtpError | undefined];
-  /** A connection failed before or during the handshake. */
-  handshakeFailed: [endpoint: string, error: ZmtpError];
+  /**
+   * A connection failed before or during the handshake; `remoteAddress` is
+   * the peer's address (`host:port` for tcp).
+   */
+  handshakeFailed: [endpoint: string, error: ZmtpError, remoteAddress: string];
   /** After `send` returned false, some peer can take messages again. */
   drain: [];
 }
@@ -364,7 +367,7 @@ export abstract class SocketBase<E extends BaseEvents>
       if (reason !== 'closed') {
         this.counters.handshakeFailures++;
         const err = error ?? new ZmtpError('PROTOCOL', 'connection closed during the handshake');
-        emit.call(this, 'handshakeFailed', peer.endpoint, err);
+        emit.call(this, 'handshakeFailed', peer.endpoint, err, peer.conn.remoteAddress);
         // An authentication refusal is final (like libzmq after ZAP 400): no endless retries.
         if (d !== undefined && (err.code === 'UNAUTHORIZED' || err.code === 'PEER_ERROR'))
           d.stopped = true;

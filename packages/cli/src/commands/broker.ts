@@ -5,6 +5,7 @@
 
 import { createBroker } from '@xsmb/pubsub';
 import { type Command, Option } from 'commander';
+import { pino } from 'pino';
 import { type CurveFlags, serverCurve, withCurveOptions } from '../curve-options.js';
 import { CliError } from '../exit-code.js';
 import { integer } from '../input.js';
@@ -19,6 +20,7 @@ interface BrokerFlags extends CurveFlags {
   statsIntervalMs: number;
   allowPublisherKey?: string[];
   allowSubscriberKey?: string[];
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
 
 function keys(value: string, previous: string[] | undefined): string[] {
@@ -67,6 +69,12 @@ export function brokerCommand(program: Command): void {
         .env('XSMB_BROKER_ALLOW_SUBSCRIBER_KEYS')
         .argParser(keys),
     )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        'log connections, refused handshakes, drops and close as JSON lines (pino) on stderr',
+      ).choices(['debug', 'info', 'warn', 'error']),
+    )
     .addHelpText(
       'after',
       `
@@ -102,15 +110,23 @@ XSMB_CURVE_SECRET_KEY (or XSMB_BROKER_CURVE_PUBLIC_KEY / XSMB_BROKER_CURVE_SECRE
         ...(flags.allowSubscriberKey === undefined
           ? {}
           : { allowedSubscriberKeys: flags.allowSubscriberKey }),
+        ...(flags.logLevel === undefined
+          ? {}
+          : {
+              // Synchronous: the lines of the last events are written before the process exits.
+              logger: pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true })),
+            }),
       });
     } catch (error) {
       throw new CliError((error as Error).message);
     }
-    broker.on('handshakeFailed', (e) => {
-      err(
-        `xsmb: ${e.side === 'frontend' ? 'publisher' : 'subscriber'} handshake failed (${e.endpoint}): ${e.reason}`,
-      );
-    });
+    // With --log-level the logger reports refused handshakes (as JSON).
+    if (flags.logLevel === undefined)
+      broker.on('handshakeFailed', (e) => {
+        err(
+          `xsmb: ${e.side === 'frontend' ? 'publisher' : 'subscriber'} handshake failed (${e.endpoint}): ${e.reason}`,
+        );
+      });
     let frontend: string;
     let backend: string;
     try {

@@ -95,14 +95,14 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
           {
             changed: (change) => this.#conns.update(change),
             event: (event) => this.#endpointEvent(event),
+            // Calls waiting for the first answer decide now (an empty set fails them).
+            settled: () => this.#admission.connectionsChanged(),
           },
         )
       : undefined;
   }
 
   #endpointEvent(event: DiscoveryEvent): void {
-    // Calls waiting for the first resolution fail fast once it failed.
-    if (event.type === 'resolutionFailed') this.#admission.connectionsChanged();
     if (!this.#onEndpointEvent) return;
     try {
       this.#onEndpointEvent(event);

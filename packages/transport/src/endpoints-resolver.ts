@@ -62,6 +62,12 @@ export interface EndpointsSink {
   changed(change: EndpointChange): void;
   /** Something to tell listeners (after `changed` for the same update). */
   event(event: DiscoveryEvent): void;
+  /**
+   * Every resolver has answered once (a set or a failure): whoever waited
+   * for the first answer can decide now. Called once, after `changed` and
+   * `event`; not called when there is nothing to resolve.
+   */
+  settled?(): void;
 }
 
 /** Targets a resolver follows; anything else is an endpoint for the transport as it is. */
@@ -166,6 +172,7 @@ export class EndpointsResolver {
 
   #update(source: Source, update: { endpoints: readonly ResolvedEndpoint[]; error?: Error }): void {
     if (this.#closed) return;
+    const first = !source.reported;
     source.reported = true;
     source.endpoints = update.endpoints;
     source.error = update.error;
@@ -179,6 +186,7 @@ export class EndpointsResolver {
         kept: update.endpoints.length,
       });
     }
+    if (first && this.settled) this.#sink.settled?.();
   }
 
   #merge(): void {

@@ -12,7 +12,15 @@ import {
 } from '@xsmb/transport';
 import { Resources, waitFor } from '@xsmb/vitest-config/test-helpers';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Code, createClient, createServer, defineService, RpcError, unary } from '../src/index.js';
+import {
+  type ClientOptions,
+  Code,
+  createClient,
+  createServer,
+  defineService,
+  RpcError,
+  unary,
+} from '../src/index.js';
 import { clientCore } from '../src/kit.js';
 
 const Svc = defineService('test.Discovery', {
@@ -78,6 +86,23 @@ class PushedResolver implements Resolver {
   async *[Symbol.asyncIterator](): AsyncIterator<ResolverUpdate> {}
 }
 
+type Net = Awaited<ReturnType<typeof servers>>['net'];
+
+/** A client of whatever `resolver` lists, over `net`, recording its discovery events. */
+function discovering(net: Net, resolver: Resolver, options: Partial<ClientOptions> = {}) {
+  const events: DiscoveryEvent[] = [];
+  const client = res.add(
+    createClient(Svc, {
+      endpoints: [],
+      resolver,
+      transport: (e) => net.client(e),
+      onEndpointEvent: (e) => events.push(e),
+      ...options,
+    }),
+  );
+  return { client, events };
+}
+
 const states = (client: object) =>
   Object.fromEntries(
     clientCore(client)
@@ -95,16 +120,7 @@ describe('client discovery', () => {
     const { net, endpoints, handled, release } = await servers(3);
     const [a, b, c] = endpoints as [string, string, string];
     const resolver = new StaticResolver([a]);
-    const events: DiscoveryEvent[] = [];
-    const client = res.add(
-      createClient(Svc, {
-        endpoints: [],
-        resolver,
-        transport: (e) => net.client(e),
-        loadBalancing: 'round-robin',
-        onEndpointEvent: (e) => events.push(e),
-      }),
-    );
+    const { client, events } = discovering(net, resolver, { loadBalancing: 'round-robin' });
     expect(await client.who(null)).toBe(a);
     // A call in flight on `a` when `a` leaves the set.
     const slow = client.slow(null, { timeoutMs: 60_000 });
@@ -141,14 +157,7 @@ describe('client discovery', () => {
     const { net, endpoints, handled } = await servers(3);
     const [a, b, c] = endpoints as [string, string, string];
     const resolver = new StaticResolver([one(a, 3), one(b, 1), one(c, 5, 1)]);
-    const client = res.add(
-      createClient(Svc, {
-        endpoints: [],
-        resolver,
-        transport: (e) => net.client(e),
-        loadBalancing: 'round-robin',
-      }),
-    );
+    const { client } = discovering(net, resolver, { loadBalancing: 'round-robin' });
     await waitFor(() => Object.values(states(client)).every((s) => s === 'ready'), 'connections');
     for (let i = 0; i < 40; i++) await client.who(null);
     expect([handled.get(a), handled.get(b), handled.get(c)]).toEqual([30, 10, 0]);
@@ -160,13 +169,7 @@ describe('client discovery', () => {
   it('least-outstanding weighs calls in flight by weight', async () => {
     const { net, endpoints, release } = await servers(2);
     const [a, b] = endpoints as [string, string];
-    const client = res.add(
-      createClient(Svc, {
-        endpoints: [],
-        resolver: new StaticResolver([one(a, 3), one(b, 1)]),
-        transport: (e) => net.client(e),
-      }),
-    );
+    const { client } = discovering(net, new StaticResolver([one(a, 3), one(b, 1)]));
     await waitFor(() => Object.values(states(client)).every((s) => s === 'ready'), 'connections');
     const calls = Array.from({ length: 8 }, () => client.slow(null));
     const out = Object.fromEntries(
@@ -182,9 +185,7 @@ describe('client discovery', () => {
   it('an empty set fails calls fast with UNAVAILABLE saying why, or waits with waitForReady', async () => {
     const { net, endpoints } = await servers(1);
     const resolver = new StaticResolver([]);
-    const client = res.add(
-      createClient(Svc, { endpoints: [], resolver, transport: (e) => net.client(e) }),
-    );
+    const { client } = discovering(net, resolver);
     const err = await client.who(null).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
     expect((err as RpcError).code).toBe(Code.UNAVAILABLE);
@@ -197,15 +198,7 @@ describe('client discovery', () => {
   it('a failing resolver of one’s own: the last good set stays, the failure is counted and told', async () => {
     const { net, endpoints } = await servers(1);
     const resolver = new PushedResolver();
-    const events: DiscoveryEvent[] = [];
-    const client = res.add(
-      createClient(Svc, {
-        endpoints: [],
-        resolver,
-        transport: (e) => net.client(e),
-        onEndpointEvent: (e) => events.push(e),
-      }),
-    );
+    const { client, events } = discovering(net, resolver);
     // Before the resolver answered, calls wait for it (not fail).
     const early = client.who(null, { timeoutMs: 60_000 });
     resolver.push({ endpoints: [one(endpoints[0] as string)] });

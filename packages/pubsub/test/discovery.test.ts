@@ -9,7 +9,7 @@ import {
   dnsmasqAvailable,
   startDnsmasq,
 } from '../../transport/test/resolver-dnsmasq.js';
-import { defineTopic, type Publisher } from '../src/index.js';
+import { createSubscriber, defineTopic, type Publisher } from '../src/index.js';
 import { fastPublisher, fastSubscriber, Resources, take, waitFor, within } from './helpers.js';
 
 const Ticks = defineTopic<{ n: number }>('ticks');
@@ -49,6 +49,15 @@ describe('subscriber discovery', () => {
     expect(sub.endpoints).toEqual([eb]);
     expect(events.map((e) => e.type)).toEqual(['added', 'added', 'removed']);
     expect(sub.stats().resolutionErrors).toBe(0);
+  });
+
+  it('a bad target is INVALID_ARGUMENT at once', () => {
+    expect(() => createSubscriber({ endpoints: ['dns:///no-port'] })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/host:port/),
+      }),
+    );
   });
 });
 

@@ -41,7 +41,10 @@ describe.skipIf(!available)('a server that comes back with another address behin
     const client = createClient(Probe, {
       endpoints: [`dns:///${NAME}:${RPC_PORT}`],
       dns: { servers: [dns.server] },
-      onEndpointEvent: (e) => events.push(`${e.type} ${'endpoint' in e ? e.endpoint : ''}`),
+      // Changes only: a DNS query timing out on a loaded machine is harmless here.
+      onEndpointEvent: (e) => {
+        if (e.type !== 'resolutionFailed') events.push(`${e.type} ${e.endpoint}`);
+      },
     });
     lab.defer(() => client.close());
     await pingUntilOk(client, 30_000);

@@ -1,7 +1,8 @@
 /**
  * The xSMB demo (`pnpm demo`): starts a pricing service and an order service
  * in their own processes on loopback with free ports, then acts as their
- * client and narrates: unary calls with deadlines and metadata through two
+ * client (finding the pricing service by name, `dns:///localhost:PORT`) and
+ * narrates: unary calls with deadlines and metadata through two
  * hops, validation and deadline errors, cancellation, a server stream, an
  * authorized client stream, the price feed over pub/sub, CURVE with an
  * allow-list that refuses an intruder, and the trace of it all. Then it shuts
@@ -94,11 +95,27 @@ const orders = createClient(Orders, {
   interceptors: [clientTracing()],
   transportOptions: { curve: { serverPublicKey: keys.orders.publicKey, ...keys.client } },
 });
+// The pricing client finds its server by name: `dns:///localhost:PORT`
+// resolved by the system resolver (dns.lookup, i.e. /etc/hosts here; with
+// `dns: { servers }` it would ask DNS servers and follow TTLs), re-resolved
+// as it goes, one connection per address.
+const pricingPort = new URL(pricingSvc.ready.rpc).port;
+const pricingTarget = `dns:///localhost:${pricingPort}`;
+let pricingFound: (endpoint: string) => void = () => {};
+const found = new Promise<string>((resolve) => {
+  pricingFound = resolve;
+});
 const pricing = createClient(Pricing, {
-  endpoints: [pricingSvc.ready.rpc],
+  endpoints: [pricingTarget],
+  dns: { family: 4 },
+  onEndpointEvent: (e) => {
+    if (e.type === 'added') pricingFound(e.endpoint);
+    else if (e.type === 'resolutionFailed') pricingFound(`nothing (${e.error.message})`);
+  },
   interceptors: [clientTracing()],
   transportOptions: { curve: { serverPublicKey: keys.pricing.publicKey, ...keys.client } },
 });
+say(`pricing client: ${pricingTarget} resolved to ${await found} (system resolver)`);
 
 try {
   step(2, 'unary call with a deadline and metadata: client → orders → pricing');

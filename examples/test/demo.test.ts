@@ -19,6 +19,9 @@ it('the demo runs every step across three processes and exits 0', async () => {
   has(
     /^\[pricing\] listening: rpc tcp:\/\/127\.0\.0\.1:\d+ \(CURVE, 2 allowed client keys\), feed tcp:\/\/127\.0\.0\.1:\d+$/,
   );
+  has(
+    /^pricing client: dns:\/\/\/localhost:\d+ resolved to tcp:\/\/127\.0\.0\.1:\d+ \(system resolver\)$/,
+  );
   has(/^\[orders\] listening: rpc tcp:\/\/127\.0\.0\.1:\d+ \(CURVE, 1 allowed client keys\)/);
   // Two hops with the request id passed on and the deadline shrinking.
   has(/^\[pricing\] quote 10 AAPL @ [\d.]+ \(request req-42, \d+ ms left\)$/);

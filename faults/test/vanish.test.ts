@@ -1,8 +1,8 @@
 // A server host that vanishes mid-stream (no FIN, no RST: its packets stop,
 // its process is killed, its namespace and link are deleted), and a server
 // that comes back on another host with another address. The client knows
-// both addresses from the start; finding the new one by DNS waits for the
-// resolvers to be wired into clients.
+// both addresses from the start; dns-move.test.ts has it find the new one
+// behind a DNS name instead.
 
 import { Code, codeName, RpcError } from '@xsmb/rpc';
 import { within } from '@xsmb/vitest-config/test-helpers';

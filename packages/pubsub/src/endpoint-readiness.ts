@@ -1,6 +1,7 @@
 /**
  * A subscriber's endpoints and which of them are connected right now, for
- * `ready()`: resolves once every endpoint has a connection up.
+ * `ready()`: resolves once every endpoint has a connection up (and, with
+ * discovery, once the resolvers have answered).
  */
 
 import type { TransportBase } from '@xsmb/transport';
@@ -18,6 +19,8 @@ export class EndpointReadiness {
   readonly endpoints: string[] = [];
   private readonly connected = new Set<string>();
   private waiters: ReadyWaiter[] = [];
+  /** True while discovery has not answered yet: the endpoint list is not known. */
+  private pending = false;
 
   /** Listens to `transport`'s `connected` and `disconnected` events. */
   constructor(transport: Pick<TransportBase, 'on'>) {
@@ -33,6 +36,25 @@ export class EndpointReadiness {
   /** Records one more endpoint connected to. */
   add(endpoint: string): void {
     this.endpoints.push(endpoint);
+  }
+
+  /** Forgets an endpoint discovery removed (`ready()` no longer waits for it). */
+  remove(endpoint: string): void {
+    const i = this.endpoints.indexOf(endpoint);
+    if (i >= 0) this.endpoints.splice(i, 1);
+    this.connected.delete(endpoint);
+    this.settle();
+  }
+
+  /** Whether a connection to `endpoint` is up now. */
+  isConnected(endpoint: string): boolean {
+    return this.connected.has(endpoint);
+  }
+
+  /** Holds `ready()` back while discovery has not answered (`true`), or lets it go on. */
+  setPending(pending: boolean): void {
+    this.pending = pending;
+    this.settle();
   }
 
   /** Resolves once every endpoint is connected; rejects with `TIMEOUT` after `timeoutMs`. */
@@ -67,6 +89,7 @@ export class EndpointReadiness {
   }
 
   private isReady(): boolean {
+    if (this.pending) return false;
     const endpoints = this.endpoints;
     // The transport reports the address it connected to, normally the string
     // given to connect(); the count covers a transport that rewrites it.

@@ -13,7 +13,13 @@ import {
   silentLogger,
   withLogger,
 } from '@xsmb/base';
-import { createSubscriberTransport, type SubscriberTransport } from '@xsmb/transport';
+import {
+  createSubscriberTransport,
+  type DiscoveryEvent,
+  type EndpointChange,
+  EndpointsResolver,
+  type SubscriberTransport,
+} from '@xsmb/transport';
 import { EndpointReadiness } from './endpoint-readiness.js';
 import { defaultEnvelopeCodec } from './envelope.js';
 import { type ConnectionEvents, type ConnectionListener, onConnectionEvent } from './events.js';
@@ -52,6 +58,9 @@ export class SubscriberImpl implements Subscriber {
   private readonly tracker: SequenceTracker;
   private readonly registry = new SubscriptionRegistry();
   private readonly readiness: EndpointReadiness;
+  /** Set when `endpoints` hold resolver targets or a resolver was given. */
+  private readonly discovery: EndpointsResolver | undefined;
+  private readonly onEndpointEvent: ((event: DiscoveryEvent) => void) | undefined;
   private readonly counters: DispatchCounters = { received: 0, invalid: 0, gaps: 0 };
   private closedFlag = false;
   private closePromise: Promise<void> | undefined;
@@ -74,8 +83,37 @@ export class SubscriberImpl implements Subscriber {
     this.transport =
       options.transport ??
       createSubscriberTransport(withLogger(options.transportOptions, options.logger));
+    const endpoints = options.endpoints ?? [];
+    const discover = EndpointsResolver.needed(endpoints, options.resolver);
+    if (discover) {
+      // Before readiness hears of it: a publisher that was up went away, it may have moved.
+      this.transport.on('disconnected', (e) => {
+        if (this.readiness.isConnected(e.endpoint)) this.discovery?.resolveNow();
+      });
+    }
     this.readiness = new EndpointReadiness(this.transport);
-    for (const endpoint of options.endpoints ?? []) this.connect(endpoint);
+    this.onEndpointEvent = options.onEndpointEvent;
+    if (discover) {
+      this.readiness.setPending(true);
+      try {
+        this.discovery = new EndpointsResolver(
+          endpoints,
+          { resolver: options.resolver, dns: options.dns },
+          {
+            changed: (change) => this.follow(change),
+            event: (event) => this.endpointEvent(event),
+            settled: () => this.readiness.setPending(false),
+          },
+        );
+      } catch (error) {
+        // A bad target: nothing was connected, the socket must not stay open.
+        this.transport.close().catch(() => {});
+        throw PubSubError.from(error);
+      }
+      if (this.discovery.settled) this.readiness.setPending(false);
+    } else {
+      for (const endpoint of endpoints) this.connect(endpoint);
+    }
     const dispatcher = new MessageDispatcher({
       codec: options.codec ?? defaultEnvelopeCodec(options.transportOptions?.maxMessageBytes),
       registry: this.registry,
@@ -106,6 +144,28 @@ export class SubscriberImpl implements Subscriber {
     if (this.closedFlag) throw new PubSubError('CLOSED', 'subscriber is closed');
     translate(() => this.transport.connect(endpoint));
     this.readiness.add(endpoint);
+  }
+
+  /** Connects to the endpoints discovery added; forgets the removed ones. */
+  private follow(change: EndpointChange): void {
+    if (this.closedFlag) return;
+    for (const { endpoint } of change.added) this.connect(endpoint);
+    for (const endpoint of change.removed) {
+      this.readiness.remove(endpoint);
+      // The transports of this version cannot disconnect one endpoint: the
+      // socket keeps retrying a publisher that left (harmless, it is gone);
+      // one that offers `disconnect` drops it.
+      (this.transport as { disconnect?(endpoint: string): void }).disconnect?.(endpoint);
+    }
+  }
+
+  private endpointEvent(event: DiscoveryEvent): void {
+    if (this.onEndpointEvent === undefined) return;
+    try {
+      this.onEndpointEvent(event);
+    } catch {
+      this.listeners.errors++;
+    }
   }
 
   subscribe<I, O>(
@@ -174,6 +234,7 @@ export class SubscriberImpl implements Subscriber {
       subscriptions: this.registry.size,
       streams: this.tracker.size,
       listenerErrors: this.listeners.errors,
+      resolutionErrors: this.discovery?.errors ?? 0,
       transport: this.transport.stats(),
     };
   }
@@ -181,6 +242,7 @@ export class SubscriberImpl implements Subscriber {
   close(): Promise<void> {
     if (this.closePromise === undefined) {
       this.closedFlag = true;
+      this.discovery?.close();
       this.readiness.close();
       for (const sub of this.registry.list()) sub.stop();
       this.closePromise = this.transport.close().then(() => {

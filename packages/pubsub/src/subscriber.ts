@@ -6,6 +6,9 @@
 import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type {
+  DiscoveryEvent,
+  DnsResolverOptions,
+  Resolver,
   SubscriberTransport,
   SubscriberTransportOptions,
   TransportStats,
@@ -23,8 +26,31 @@ import type { Topic } from './topic.js';
 
 /** Options of {@link createSubscriber}. All optional. */
 export interface SubscriberOptions {
-  /** Publisher or broker endpoints to connect to; more with `connect()`. Default: none. */
+  /**
+   * Publisher or broker endpoints to connect to; more with `connect()`. Also
+   * resolver targets, followed as they change: `dns:///name:port` (every
+   * A/AAAA address: every publisher behind the name), `dns+srv:///_svc._tcp.name`.
+   * Default: none.
+   */
   endpoints?: readonly string[];
+  /**
+   * A resolver of your own (Consul, etcd, the Kubernetes API, a
+   * `StaticResolver` you `update()`): the subscriber connects to every
+   * endpoint it lists, as the list changes. Not closed with the subscriber.
+   * Default: none.
+   */
+  resolver?: Resolver;
+  /**
+   * Options of the DNS resolvers of `dns:` and `dns+srv:` targets (`servers`:
+   * default none, the system resolver `dns.lookup`; TTL bounds). Default: their defaults.
+   */
+  dns?: DnsResolverOptions;
+  /**
+   * Told when discovery adds or removes an endpoint or a resolution fails
+   * (the last good set is kept). Must not throw (counted in `listenerErrors`).
+   * Default: none.
+   */
+  onEndpointEvent?: (event: DiscoveryEvent) => void;
   /**
    * Options of the default ZeroMQ transport (a SUB): `receiveHighWaterMark`,
    * heartbeats, CURVE, `maxMessageBytes` (16 MiB). Default: its defaults.
@@ -125,6 +151,8 @@ export interface SubscriberStats {
   streams: number;
   /** Exceptions thrown by listeners and by `on` event listeners (swallowed). */
   listenerErrors: number;
+  /** Failed resolutions of `dns:` targets or the `resolver` (each failure once, not each retry). */
+  resolutionErrors: number;
   /** The transport's own counters (ZeroMQ messages, malformed frames dropped). */
   transport: TransportStats;
 }
@@ -147,7 +175,7 @@ export interface Subscriber {
   subscribe<I, O>(topic: Topic<I, O>, options?: SubscribeOptions): Subscription<O>;
   /** Connects to one more publisher or broker endpoint. */
   connect(endpoint: string): void;
-  /** Endpoints connected to (as given). */
+  /** Endpoints connected to (as given, or as discovery found them, removed ones left out). */
   readonly endpoints: readonly string[];
   /**
    * Resolves once a connection to every endpoint is up, so the subscriptions

@@ -9,6 +9,7 @@
  */
 
 import type { Codec } from '@xsmb/codec';
+import { type DiscoveryEvent, EndpointsResolver } from '@xsmb/transport';
 import { Admission } from './admission.js';
 import type { CallOptions, ClientInterceptor, ClientNext, ClientRequest } from './call.js';
 import { CallEvents } from './call-events.js';
@@ -50,12 +51,15 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
   readonly #conns: ConnectionSet<ClientCallRecord>;
   readonly #admission: Admission<ClientCallRecord>;
   readonly #dispatch: ClientDispatch;
+  /** Set when the endpoints need resolving (targets, a resolver); plain endpoints go without. */
+  readonly #discovery: EndpointsResolver | undefined;
+  readonly #onEndpointEvent: ((event: DiscoveryEvent) => void) | undefined;
   #started = 0;
   #closed = false;
 
   constructor(options: ClientCoreOptions) {
-    if (options.endpoints.length === 0)
-      throw new TypeError('createClient needs at least one endpoint');
+    if (options.endpoints.length === 0 && options.resolver === undefined)
+      throw new TypeError('createClient needs at least one endpoint or a resolver');
     this.codec = options.codec;
     this.events = new CallEvents('client', options.listeners);
     this.#defaults = {
@@ -72,8 +76,9 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       (call, error) => this.#end(call, error),
       new RpcLog(options.logger, 'rpc-client'),
     );
+    const discover = EndpointsResolver.needed(options.endpoints, options.resolver);
     this.#conns = new ConnectionSet(
-      options.endpoints,
+      discover ? [] : options.endpoints,
       options.transport,
       {
         loadBalancing: options.loadBalancing ?? 'least-outstanding',
@@ -82,9 +87,50 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       {
         changed: () => this.#admission.connectionsChanged(),
         fail: (call, error) => this.#end(call, error),
+        opened: (conn) => void this.#dispatch.read(conn),
+        lost: () => this.#discovery?.resolveNow(),
       },
     );
-    for (const conn of this.#conns.all) void this.#dispatch.read(conn);
+    this.#onEndpointEvent = options.onEndpointEvent;
+    this.#discovery = discover
+      ? new EndpointsResolver(
+          options.endpoints,
+          { resolver: options.resolver, dns: options.dns },
+          {
+            changed: (change) => this.#conns.update(change),
+            event: (event) => this.#endpointEvent(event),
+            // Calls waiting for the first answer decide now (an empty set fails them).
+            settled: () => this.#admission.connectionsChanged(),
+          },
+        )
+      : undefined;
+  }
+
+  #endpointEvent(event: DiscoveryEvent): void {
+    if (!this.#onEndpointEvent) return;
+    try {
+      this.#onEndpointEvent(event);
+    } catch {
+      this.events.listeners.errors++;
+    }
+  }
+
+  /** True while calls may wait: an endpoint is connecting, or discovery has not answered yet. */
+  get #connecting(): boolean {
+    return this.#conns.connecting || (this.#discovery !== undefined && !this.#discovery.settled);
+  }
+
+  /** Why no call can start now, for `UNAVAILABLE`. */
+  #unavailable(): RpcError {
+    const d = this.#discovery;
+    if (this.#conns.all.length === 0) {
+      return new RpcError(Code.UNAVAILABLE, `no endpoint to call${d ? ` (${d.problem()})` : ''}`);
+    }
+    const why = d ? `; ${d.problem()}` : '';
+    return new RpcError(
+      Code.UNAVAILABLE,
+      `no connected endpoint (${this.#conns.describe()}${why})`,
+    );
   }
 
   /** True when client interceptors are configured (method kinds may skip the chain otherwise). */
@@ -155,9 +201,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
         if (error) throw error;
         const conn = this.#conns.pick();
         if (conn) return this.#launch(call, request, payload, conn);
-        if (!request.waitForReady && !this.#conns.connecting) {
-          throw new RpcError(Code.UNAVAILABLE, `no connected endpoint (${this.#conns.describe()})`);
-        }
+        if (!request.waitForReady && !this.#connecting) throw this.#unavailable();
         await this.#wait(call, 'waiting for a connection');
       }
     } catch (e) {
@@ -314,8 +358,10 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
     if (call.done) return;
     call.done = true;
     this.#dispatch.delete(call);
-    call.conn.calls.delete(call);
-    call.conn.outstanding--;
+    const conn = call.conn;
+    conn.calls.delete(call);
+    conn.outstanding--;
+    if (conn.removed) this.#conns.drained(conn);
     if (call.deadlineKey >= 0) this.deadlines.remove(call, call.deadlineKey);
     call.unlistenAbort();
     this.#releaseSlot(call);
@@ -345,6 +391,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       lateEnvelopes: d.lateEnvelopes,
       ignoredEnvelopes: d.ignoredEnvelopes,
       listenerErrors: this.events.errors,
+      resolutionErrors: this.#discovery?.errors ?? 0,
     };
   }
 
@@ -357,6 +404,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#discovery?.close();
     const error = new RpcError(Code.CANCELLED, 'client closed');
     for (const call of [...this.#dispatch.calls.values()]) this.cancel(call, error);
     for (const call of this.#admission.waiting()) {

@@ -2,7 +2,12 @@
 
 import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
-import type { ClientTransportFactory } from '@xsmb/transport';
+import type {
+  ClientTransportFactory,
+  DiscoveryEvent,
+  DnsResolverOptions,
+  Resolver,
+} from '@xsmb/transport';
 import type { ClientInterceptor, RpcListener } from './call.js';
 import { Code } from './code.js';
 import type { LoadBalancing } from './connections.js';
@@ -11,8 +16,31 @@ import type { Metadata } from './metadata.js';
 
 /** Options of the client engine (see `createClient`). */
 export interface ClientCoreOptions {
-  /** Server endpoints, e.g. `['tcp://127.0.0.1:5555']`. One connection each. */
+  /**
+   * Server endpoints, e.g. `['tcp://127.0.0.1:5555']`, one connection each;
+   * or resolver targets followed as they change: `dns:///name:port` (one
+   * connection per A/AAAA address), `dns+srv:///_service._tcp.name` (SRV:
+   * ports, weights, priorities). May be empty when `resolver` is given.
+   */
   endpoints: readonly string[];
+  /**
+   * A resolver of your own (Consul, etcd, the Kubernetes API, a
+   * `StaticResolver` whose `update()` changes the set at run time); its
+   * endpoints join `endpoints`'. Not closed with the client. Default none.
+   */
+  resolver?: Resolver;
+  /**
+   * Options of the DNS resolvers of `dns:` and `dns+srv:` targets:
+   * `servers` (default none: the system resolver, `dns.lookup`), TTL bounds
+   * `minTtlMs`/`maxTtlMs` (1000/300000), `refreshMs` (30000, answers without TTL).
+   */
+  dns?: DnsResolverOptions;
+  /**
+   * Told when discovery adds or removes an endpoint or a resolution fails
+   * (the last good set is kept). Must not throw (counted in `listenerErrors`).
+   * Default none.
+   */
+  onEndpointEvent?: (event: DiscoveryEvent) => void;
   /** Opens a connection; the ZeroMQ transport by default. */
   transport: ClientTransportFactory;
   /** Envelope codec. */
@@ -66,6 +94,8 @@ export interface ClientStats {
   ignoredEnvelopes: number;
   /** Listener exceptions swallowed. */
   listenerErrors: number;
+  /** Failed resolutions of `dns:` targets or the `resolver` (each failure once, not each retry). */
+  resolutionErrors: number;
 }
 
 /** The retry policy when the options give none. */

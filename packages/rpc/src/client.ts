@@ -32,6 +32,8 @@ const cores = new WeakMap<object, ClientEngine>();
  * const greeter = createClient(Greeter, { endpoints: ['tcp://127.0.0.1:5555'] });
  * const { greeting } = await greeter.hello({ name: 'ada' }, { timeoutMs: 200 });
  * await greeter.close();
+ * // Every server behind a name, followed as it changes (see ClientCoreOptions.endpoints):
+ * createClient(Greeter, { endpoints: ['dns:///greeter.internal:5555'] });
  */
 export function createClient<S extends ServiceDescriptor>(
   service: S,

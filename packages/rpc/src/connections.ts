@@ -1,10 +1,12 @@
 /**
  * The client's connections, one per endpoint: their states (connecting,
  * ready, failing, draining), the choice of an endpoint per call, and what
- * happens to a connection's calls when it goes.
+ * happens to a connection's calls when it goes. The set changes when
+ * discovery says so: new endpoints join once connected; removed ones drain
+ * (their calls finish, no new call goes there), then close.
  */
 
-import type { ClientTransport, ClientTransportFactory } from '@xsmb/transport';
+import type { ClientTransport, ClientTransportFactory, EndpointChange } from '@xsmb/transport';
 import { Code } from './code.js';
 import { RpcError } from './rpc-error.js';
 
@@ -24,7 +26,15 @@ export class Connection<C extends ConnectionCall = ConnectionCall> {
   /** Why the connection is failing, for error messages. */
   reason = '';
   draining = false;
+  /** Gone from the endpoint set: no new calls; closed once its calls are done. */
+  removed = false;
   outstanding = 0;
+  /** Relative share of calls among connections of the same priority (SRV weight). */
+  weight = 1;
+  /** Lower is preferred (SRV priority): higher ones get calls only when no lower one is usable. */
+  priority = 0;
+  /** Smooth weighted round-robin state. */
+  current = 0;
   readonly calls = new Set<C>();
   connectTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -34,7 +44,7 @@ export class Connection<C extends ConnectionCall = ConnectionCall> {
   ) {}
 
   get usable(): boolean {
-    return this.state === 'ready' && !this.draining;
+    return this.state === 'ready' && !this.draining && !this.removed;
   }
 }
 
@@ -50,6 +60,10 @@ export interface ConnectionHooks<C extends ConnectionCall> {
   changed(): void;
   /** Fails a call of a lost connection. */
   fail(call: C, error: RpcError): void;
+  /** A connection was opened: read it. */
+  opened(conn: Connection<C>): void;
+  /** A connection in the set was lost (discovery may know better now). */
+  lost(): void;
 }
 
 /** The connections of a client and the endpoint choice per call. */
@@ -57,6 +71,11 @@ export class ConnectionSet<C extends ConnectionCall> {
   readonly all: Connection<C>[] = [];
   readonly #balancing: LoadBalancing;
   readonly #hooks: ConnectionHooks<C>;
+  readonly #transport: ClientTransportFactory;
+  readonly #connectTimeoutMs: number;
+  /** Some connection has a weight other than 1 or a priority other than 0. */
+  #weighted = false;
+  #closed = false;
   #rr = 0;
 
   constructor(
@@ -67,11 +86,56 @@ export class ConnectionSet<C extends ConnectionCall> {
   ) {
     this.#balancing = options.loadBalancing;
     this.#hooks = hooks;
-    for (const endpoint of endpoints) {
-      const conn = new Connection<C>(endpoint, transport(endpoint));
-      this.all.push(conn);
-      this.#watch(conn, options.connectTimeoutMs);
+    this.#transport = transport;
+    this.#connectTimeoutMs = options.connectTimeoutMs;
+    for (const endpoint of endpoints) this.#open(endpoint);
+  }
+
+  #open(endpoint: string): Connection<C> {
+    const conn = new Connection<C>(endpoint, this.#transport(endpoint));
+    this.all.push(conn);
+    this.#watch(conn, this.#connectTimeoutMs);
+    this.#hooks.opened(conn);
+    return conn;
+  }
+
+  /**
+   * Follows a change of the endpoint set: opens the added endpoints (they
+   * get calls once connected), marks the removed ones (no new calls; each
+   * closes once its calls are done), takes the new weights.
+   */
+  update(change: EndpointChange): void {
+    if (this.#closed) return;
+    const byEndpoint = new Map(this.all.map((c) => [c.endpoint, c]));
+    for (const e of change.added) {
+      const back = byEndpoint.get(e.endpoint);
+      if (back) back.removed = false;
+      else byEndpoint.set(e.endpoint, this.#open(e.endpoint));
     }
+    for (const e of change.endpoints) {
+      const conn = byEndpoint.get(e.endpoint);
+      if (!conn) continue;
+      conn.weight = e.weight > 0 ? e.weight : 1;
+      conn.priority = e.priority;
+    }
+    for (const endpoint of change.removed) {
+      const conn = byEndpoint.get(endpoint);
+      if (!conn) continue;
+      conn.removed = true;
+      this.drained(conn);
+    }
+    this.#weighted = this.all.some((c) => c.weight !== 1 || c.priority !== 0);
+    this.#hooks.changed();
+  }
+
+  /** Closes `conn` if it was removed and its last call is done (the engine calls it as calls end). */
+  drained(conn: Connection<C>): void {
+    if (!conn.removed || conn.calls.size > 0) return;
+    const i = this.all.indexOf(conn);
+    if (i < 0) return;
+    this.all.splice(i, 1);
+    if (conn.connectTimer) clearTimeout(conn.connectTimer);
+    conn.transport.close().catch(() => {});
   }
 
   /** A usable connection for the next call, or `undefined` when none is. */
@@ -79,6 +143,7 @@ export class ConnectionSet<C extends ConnectionCall> {
     const conns = this.all;
     const n = conns.length;
     if (n === 1) return conns[0]?.usable ? conns[0] : undefined;
+    if (this.#weighted) return this.#pickWeighted();
     const start = this.#rr++ % n;
     let best: Connection<C> | undefined;
     for (let k = 0; k < n; k++) {
@@ -90,9 +155,40 @@ export class ConnectionSet<C extends ConnectionCall> {
     return best;
   }
 
+  /**
+   * Weights and priorities (SRV): only the lowest priority with a usable
+   * connection gets calls; within it, round-robin is smooth weighted
+   * round-robin (nginx's: exact shares, spread out), least-outstanding picks
+   * the fewest calls in flight per unit of weight.
+   */
+  #pickWeighted(): Connection<C> | undefined {
+    let priority = Infinity;
+    for (const c of this.all) if (c.usable && c.priority < priority) priority = c.priority;
+    let best: Connection<C> | undefined;
+    if (this.#balancing === 'round-robin') {
+      let total = 0;
+      for (const c of this.all) {
+        if (!c.usable || c.priority !== priority) continue;
+        c.current += c.weight;
+        total += c.weight;
+        if (!best || c.current > best.current) best = c;
+      }
+      if (best) best.current -= total;
+      return best;
+    }
+    const n = this.all.length;
+    const start = this.#rr++ % n;
+    for (let k = 0; k < n; k++) {
+      const c = this.all[(start + k) % n] as Connection<C>;
+      if (!c.usable || c.priority !== priority) continue;
+      if (!best || (c.outstanding + 1) / c.weight < (best.outstanding + 1) / best.weight) best = c;
+    }
+    return best;
+  }
+
   /** True while some endpoint is still connecting (calls may wait for it). */
   get connecting(): boolean {
-    return this.all.some((c) => c.state === 'connecting');
+    return this.all.some((c) => c.state === 'connecting' && !c.removed);
   }
 
   /** Every endpoint's state, for error messages. */
@@ -100,7 +196,7 @@ export class ConnectionSet<C extends ConnectionCall> {
     return this.all
       .map(
         (c) =>
-          `${c.endpoint}: ${c.draining ? 'draining' : c.state}${c.reason ? ` (${c.reason})` : ''}`,
+          `${c.endpoint}: ${c.removed || c.draining ? 'draining' : c.state}${c.reason ? ` (${c.reason})` : ''}`,
       )
       .join(', ');
   }
@@ -109,13 +205,14 @@ export class ConnectionSet<C extends ConnectionCall> {
   endpoints(): Array<{ endpoint: string; state: string; outstanding: number }> {
     return this.all.map((c) => ({
       endpoint: c.endpoint,
-      state: c.draining ? 'draining' : c.state,
+      state: c.removed || c.draining ? 'draining' : c.state,
       outstanding: c.outstanding,
     }));
   }
 
   /** Closes every connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const c of this.all) if (c.connectTimer) clearTimeout(c.connectTimer);
     await Promise.all(this.all.map((c) => c.transport.close()));
   }
@@ -150,6 +247,8 @@ export class ConnectionSet<C extends ConnectionCall> {
         return;
       }
       if (conn.state === 'connecting' && e.reason !== 'closed') return;
+      // A server that was up went away: it may have moved (asked once per loss, not per retry).
+      if (conn.state === 'ready' && !conn.removed && e.reason !== 'closed') hooks.lost();
       conn.state = 'failing';
       conn.reason = `connection lost: ${e.reason}`;
       const error = new RpcError(

@@ -4,9 +4,16 @@
  * weights, each target's addresses). It re-resolves when the records'
  * TTL runs out (kept within `minTtlMs`..`maxTtlMs`), on `resolveNow()`, and
  * sooner after a failure, keeping the last good set meanwhile.
+ *
+ * Two ways to look up host names: with DNS servers (the `servers` option or
+ * one in the target) it asks them directly and follows the records' TTLs;
+ * without, it asks the system resolver (`dns.lookup`, i.e. getaddrinfo:
+ * /etc/hosts, nsswitch, the system's caches), which gives no TTL, so it
+ * re-resolves every `refreshMs`. SRV records always need the DNS protocol:
+ * without `servers`, those of /etc/resolv.conf.
  */
 
-import { Resolver as DnsClient } from 'node:dns/promises';
+import { Resolver as DnsClient, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { TransportError } from './errors.js';
 import {
@@ -23,9 +30,17 @@ export interface DnsResolverOptions {
   /**
    * DNS servers to ask (`'10.0.0.2'`, `'127.0.0.1:5353'`, `'[::1]:53'`). A
    * server in the target (`dns://10.0.0.2:53/name:port`) comes first.
-   * @default the system's (/etc/resolv.conf)
+   * Without any, host names go through the system resolver (`dns.lookup`:
+   * /etc/hosts, nsswitch), and SRV records to the servers of /etc/resolv.conf.
+   * @default none (the system resolver)
    */
   readonly servers?: readonly string[];
+  /**
+   * Wait between refreshes when the answer carries no TTL (the system
+   * resolver, `dns.lookup`), kept within `minTtlMs`..`maxTtlMs`.
+   * @default 30000
+   */
+  readonly refreshMs?: number;
   /**
    * Shortest wait between refreshes, whatever the TTL (a TTL of 0 would
    * otherwise mean asking in a loop).
@@ -88,6 +103,9 @@ export class DnsResolver extends ResolverState {
   readonly #minTtlMs: number;
   readonly #maxTtlMs: number;
   readonly #retryMs: number;
+  readonly #refreshMs: number;
+  /** Whether host names go through `dns.lookup` (no DNS server given). */
+  readonly #system: boolean;
   #failures = 0;
   #running: Promise<ResolverUpdate> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -106,13 +124,18 @@ export class DnsResolver extends ResolverState {
     this.#minTtlMs = checkMs('minTtlMs', options.minTtlMs ?? 1000);
     this.#maxTtlMs = Math.max(this.#minTtlMs, checkMs('maxTtlMs', options.maxTtlMs ?? 300_000));
     this.#retryMs = checkMs('retryMs', options.retryMs ?? 1000);
+    this.#refreshMs = Math.min(
+      this.#maxTtlMs,
+      Math.max(this.#minTtlMs, checkMs('refreshMs', options.refreshMs ?? 30_000)),
+    );
     this.#family = options.family ?? 0;
     this.#dns = new DnsClient({
       timeout: checkMs('queryTimeoutMs', options.queryTimeoutMs ?? 2000),
       tries: options.tries ?? 2,
     });
     const servers = [...(parsed.server ? [parsed.server] : []), ...(options.servers ?? [])];
-    if (servers.length > 0) this.#dns.setServers(servers);
+    this.#system = servers.length === 0;
+    if (!this.#system) this.#dns.setServers(servers);
     this.resolveNow().catch(() => undefined);
   }
 
@@ -141,7 +164,12 @@ export class DnsResolver extends ResolverState {
           : await this.#srv(this.#target.name);
       update = this.succeed(endpoints);
       this.#failures = 0;
-      const ttlMs = ttlSeconds === undefined ? this.#maxTtlMs : ttlSeconds * 1000;
+      const ttlMs =
+        ttlSeconds !== undefined
+          ? ttlSeconds * 1000
+          : this.#system
+            ? this.#refreshMs
+            : this.#maxTtlMs;
       nextMs = Math.min(this.#maxTtlMs, Math.max(this.#minTtlMs, ttlMs));
     } catch (error) {
       update = this.fail(error as Error);
@@ -171,6 +199,7 @@ export class DnsResolver extends ResolverState {
         ttlSeconds: undefined,
       };
     }
+    if (this.#system) return this.#lookup(host, port, weight, priority);
     const lookups: Promise<{ address: string; ttl: number }[]>[] = [];
     if (this.#family !== 6) lookups.push(this.#dns.resolve4(host, { ttl: true }));
     if (this.#family !== 4) lookups.push(this.#dns.resolve6(host, { ttl: true }));
@@ -196,6 +225,26 @@ export class DnsResolver extends ResolverState {
       );
     }
     return { endpoints, ttlSeconds };
+  }
+
+  /** The system resolver's addresses of `host` (no TTL). */
+  async #lookup(host: string, port: number, weight: number, priority: number): Promise<Resolution> {
+    let found: { address: string }[];
+    try {
+      found = await lookup(host, { all: true, family: this.#family });
+    } catch (cause) {
+      throw new TransportError('UNREACHABLE', `${host} does not resolve (${errorCode(cause)})`, {
+        cause,
+      });
+    }
+    return {
+      endpoints: found.map(({ address }) => ({
+        endpoint: tcpEndpoint(address, port),
+        weight,
+        priority,
+      })),
+      ttlSeconds: undefined,
+    };
   }
 
   /** SRV records of `name`, then each target's addresses with the record's port and weight. */

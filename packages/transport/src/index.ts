@@ -32,12 +32,19 @@ export {
   generateKeyPair,
   type ServerCurveOptions,
 } from './curve.js';
-/** Discovery building blocks (not yet used by clients): DNS and static resolvers. */
+/** Discovery: DNS and static resolvers, and the merged endpoint set clients and subscribers follow. */
 export {
   createResolver,
   DnsResolver,
   type DnsResolverOptions,
 } from './dns-resolver.js';
+export {
+  type DiscoveryEvent,
+  type EndpointChange,
+  EndpointsResolver,
+  type EndpointsResolverOptions,
+  type EndpointsSink,
+} from './endpoints-resolver.js';
 export { TransportError, type TransportErrorCode } from './errors.js';
 export { formatPeerId } from './event-log.js';
 export type { SlowSubscriberPolicy } from './fanout.js';

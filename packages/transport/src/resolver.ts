@@ -1,8 +1,8 @@
 /**
  * Resolvers turn a target (`dns:///orders.internal:7000`, a list of
  * endpoints) into the set of endpoints to connect to, and keep it current.
- * Building blocks for discovery: clients do not use them yet (the layer
- * above wires them in).
+ * `@xsmb/rpc` clients and `@xsmb/pubsub` subscribers follow them through
+ * `EndpointsResolver` (endpoints-resolver.ts).
  *
  * Every resolver keeps the last good set: a failed resolution is reported
  * with the error and the set that was good before, never as an empty set,

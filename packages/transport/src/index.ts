@@ -12,6 +12,8 @@
  * (docs/PROTOCOL.md, "Transport framing").
  */
 
+/** Z85 (ZeroMQ RFC 32), the text form of CURVE keys. */
+export { z85Decode, z85Encode } from '@xsmb/zmtp';
 /** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
 export {
   type Broker,
@@ -80,5 +82,3 @@ export type {
   TransportListener,
   TransportStats,
 } from './types.js';
-/** Z85 (ZeroMQ RFC 32), the text form of CURVE keys. */
-export { z85Decode, z85Encode } from './z85.js';

@@ -223,14 +223,33 @@ function peerError(body: Uint8Array): ZmtpError {
   return new ZmtpError('PEER_ERROR', `CURVE: peer refused the handshake: ${reason}`);
 }
 
-type ClientState = 'start' | 'welcome' | 'ready' | 'done' | 'failed';
-
-class CurveClientSession implements MechanismSession {
+/** What both sides share: the message codec, usable once the handshake is done. */
+abstract class CurveSession implements MechanismSession {
   readonly name = 'CURVE' as const;
-  readonly asServer = false;
+  abstract readonly asServer: boolean;
   readonly transformsFrames = true;
-  private state: ClientState = 'start';
-  private readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
+  /** The handshake step; `'done'` once messages may flow. */
+  protected abstract state: string;
+  protected abstract readonly codec: CurveCodec;
+
+  abstract start(): HandshakeStep;
+  abstract onCommand(body: Uint8Array): HandshakeStep;
+
+  encode(frame: WireFrame): WireFrame {
+    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
+    return this.codec.encode(frame);
+  }
+
+  decode(frame: WireFrame): WireFrame {
+    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
+    return this.codec.decode(frame);
+  }
+}
+
+class CurveClientSession extends CurveSession {
+  readonly asServer = false;
+  protected state: 'start' | 'welcome' | 'ready' | 'done' | 'failed' = 'start';
+  protected readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
   private readonly cn: CurveSecret = generateCurveSecret();
   /** box(cn, S): seals HELLO, opens WELCOME. */
   private helloKey: Uint8Array | undefined;
@@ -239,7 +258,9 @@ class CurveClientSession implements MechanismSession {
     private readonly serverKey: Uint8Array,
     private readonly secret: CurveSecret,
     private readonly context: MechanismContext,
-  ) {}
+  ) {
+    super();
+  }
 
   start(): HandshakeStep {
     if (this.state !== 'start') throw protocol('CURVE: start() called twice');
@@ -328,27 +349,13 @@ class CurveClientSession implements MechanismSession {
     this.state = 'done';
     return { peerProperties };
   }
-
-  encode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
-    return this.codec.encode(frame);
-  }
-
-  decode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
-    return this.codec.decode(frame);
-  }
 }
 
-type ServerState = 'hello' | 'initiate' | 'done' | 'failed';
-
-class CurveServerSession implements MechanismSession {
-  readonly name = 'CURVE' as const;
+class CurveServerSession extends CurveSession {
   /** The CURVE server sets the greeting's as-server bit. */
   readonly asServer = true;
-  readonly transformsFrames = true;
-  private state: ServerState = 'hello';
-  private readonly codec = new CurveCodec(P_MESSAGE_S, P_MESSAGE_C, 1);
+  protected state: 'hello' | 'initiate' | 'done' | 'failed' = 'hello';
+  protected readonly codec = new CurveCodec(P_MESSAGE_S, P_MESSAGE_C, 1);
   private cnClient: Uint8Array = new Uint8Array(32);
   private cn: CurveSecret | undefined;
   private cookieKey: Uint8Array | undefined;
@@ -357,7 +364,9 @@ class CurveServerSession implements MechanismSession {
     private readonly secret: CurveSecret,
     private readonly admit: (clientKey: Uint8Array) => boolean,
     private readonly context: MechanismContext,
-  ) {}
+  ) {
+    super();
+  }
 
   start(): HandshakeStep {
     return { send: [] };
@@ -471,16 +480,6 @@ class CurveServerSession implements MechanismSession {
     this.cn = undefined;
     this.state = 'done';
     return { send: [ready], done: { peerProperties, peerPublicKey: clientKey } };
-  }
-
-  encode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
-    return this.codec.encode(frame);
-  }
-
-  decode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
-    return this.codec.decode(frame);
   }
 }
 

@@ -28,6 +28,7 @@ export {
   DealerSocket,
   type MessageHandler,
 } from './dealer.js';
+export { ZmtpEmitter } from './emitter.js';
 export { type Endpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 export { ZmtpError, type ZmtpErrorCode } from './errors.js';
 export { FrameDecoder, type FrameSink } from './frame-decoder.js';

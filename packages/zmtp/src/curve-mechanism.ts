@@ -177,6 +177,29 @@ class CurveCodec {
     this.peerLo = lo;
   }
 
+  /**
+   * Opens the box of the peer's handshake command `what` (READY, INITIATE):
+   * its short nonce, prefixed `prefix`, at `body[at..at+8]` and the box right
+   * after, under `precom`. Throws `HANDSHAKE` when the box does not open;
+   * only an authentic box has its nonce accepted ({@link acceptPeerNonce}).
+   */
+  openCommand(
+    body: Uint8Array,
+    prefix: Uint8Array,
+    at: number,
+    first: boolean,
+    what: string,
+  ): Uint8Array {
+    const plain = boxOpen(
+      this.precom,
+      nonce(prefix, body.subarray(at, at + 8)),
+      body.subarray(at + 8),
+    );
+    if (plain === undefined) throw handshake(`CURVE: ${what} does not open`);
+    this.acceptPeerNonce(body, at, first);
+    return plain;
+  }
+
   encode(frame: WireFrame): WireFrame {
     const body = frame.body;
     const plain = new Uint8Array(1 + body.length);
@@ -338,13 +361,7 @@ class CurveClientSession extends CurveSession {
 
   private onReady(body: Uint8Array): HandshakeResult {
     if (body.length < READY_MIN) throw protocol('CURVE: READY too short');
-    const plain = boxOpen(
-      this.codec.precom,
-      nonce(P_READY, body.subarray(6, 14)),
-      body.subarray(14),
-    );
-    if (plain === undefined) throw handshake('CURVE: READY does not open');
-    this.codec.acceptPeerNonce(body, 6, true);
+    const plain = this.codec.openCommand(body, P_READY, 6, true, 'READY');
     const peerProperties = decodeProperties(plain);
     this.state = 'done';
     return { peerProperties };
@@ -438,13 +455,7 @@ class CurveServerSession extends CurveSession {
       throw handshake('CURVE: INITIATE carries a bad cookie');
     }
     this.codec.precom = beforeNm(cn, this.cnClient, 'client short-term');
-    const plain = boxOpen(
-      this.codec.precom,
-      nonce(P_INITIATE, body.subarray(105, 113)),
-      body.subarray(113),
-    );
-    if (plain === undefined) throw handshake('CURVE: INITIATE does not open');
-    this.codec.acceptPeerNonce(body, 105, false);
+    const plain = this.codec.openCommand(body, P_INITIATE, 105, false, 'INITIATE');
     const clientKey = plain.slice(0, 32);
     const vouch = boxOpen(
       beforeNm(cn, clientKey, 'client'),

@@ -178,6 +178,30 @@ class CurveCodec {
   }
 
   /**
+   * Builds a handshake command (READY, INITIATE) with a box sealed under
+   * `precom` and the next short nonce: `head` (the name, then for INITIATE
+   * the cookie), the 8-byte short nonce (prefixed `prefix` in the box's
+   * nonce), the box.
+   */
+  sealCommand(head: readonly Uint8Array[], prefix: Uint8Array, plain: Uint8Array): Uint8Array {
+    const n = new Uint8Array(24);
+    n.set(prefix);
+    this.takeNonce(n, 16);
+    const box = boxSeal(this.precom, n, plain);
+    let at = 0;
+    for (const part of head) at += part.length;
+    const command = new Uint8Array(at + 8 + box.length);
+    at = 0;
+    for (const part of head) {
+      command.set(part, at);
+      at += part.length;
+    }
+    command.set(n.subarray(16), at);
+    command.set(box, at + 8);
+    return command;
+  }
+
+  /**
    * Opens the box of the peer's handshake command `what` (READY, INITIATE):
    * its short nonce, prefixed `prefix`, at `body[at..at+8]` and the box right
    * after, under `precom`. Throws `HANDSHAKE` when the box does not open;
@@ -346,15 +370,11 @@ class CurveClientSession extends CurveSession {
     initPlain.set(vouchNonce.subarray(8), 32);
     initPlain.set(vouch, 48);
     initPlain.set(metadata, 128);
-    const n = new Uint8Array(24);
-    n.set(P_INITIATE);
-    this.codec.takeNonce(n, 16);
-    const box = boxSeal(this.codec.precom, n, initPlain);
-    const initiate = new Uint8Array(113 + box.length);
-    initiate.set(enc.encode('\x08INITIATE'), 0);
-    initiate.set(cookie, 9);
-    initiate.set(n.subarray(16), 105);
-    initiate.set(box, 113);
+    const initiate = this.codec.sealCommand(
+      [enc.encode('\x08INITIATE'), cookie],
+      P_INITIATE,
+      initPlain,
+    );
     this.state = 'ready';
     return { send: [initiate] };
   }
@@ -480,14 +500,7 @@ class CurveServerSession extends CurveSession {
     if (!admitted) throw new ZmtpError('UNAUTHORIZED', 'CURVE: client key not authorized');
 
     const metadata = encodeProperties(this.context.properties);
-    const n = new Uint8Array(24);
-    n.set(P_READY);
-    this.codec.takeNonce(n, 16);
-    const box = boxSeal(this.codec.precom, n, metadata);
-    const ready = new Uint8Array(14 + box.length);
-    ready.set(enc.encode('\x05READY'), 0);
-    ready.set(n.subarray(16), 6);
-    ready.set(box, 14);
+    const ready = this.codec.sealCommand([enc.encode('\x05READY')], P_READY, metadata);
     this.cn = undefined;
     this.state = 'done';
     return { send: [ready], done: { peerProperties, peerPublicKey: clientKey } };

@@ -25,6 +25,10 @@ const BIG_UINT32_MAX = 0xffff_ffffn;
 const BIG_INT64_MIN = -0x8000_0000_0000_0000n;
 const BIG_UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 
+/** First codes of the sized forms: str 8/16/32 are 0xd9-0xdb, bin 8/16/32 are 0xc4-0xc6. */
+const STR8 = 0xd9;
+const BIN8 = 0xc4;
+
 const hasOwn = Object.prototype.hasOwnProperty;
 
 // Buffer's own UTF-8 writer, without the argument juggling of buf.write()
@@ -36,6 +40,11 @@ const utf8Write: (buf: Buffer, value: string, offset: number) => number =
   typeof nativeUtf8Write === 'function'
     ? (buf, value, offset) => nativeUtf8Write.call(buf, value, offset)
     : (buf, value, offset) => buf.write(value, offset, 'utf8');
+
+/** Bytes of the str or bin header for `bytes` bytes of payload (8-, 16- or 32-bit length). */
+function sizedHeaderSize(bytes: number): 2 | 3 | 5 {
+  return bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5;
+}
 
 function allocate(size: number): Buffer {
   // Zero-filled: the unused tail of a slab is reachable through `.buffer`.
@@ -271,7 +280,7 @@ export class MsgpackEncoder {
           buf.copyWithin(begin + 1, begin, pos);
           pos++;
         }
-        buf[this.pos] = 0xd9;
+        buf[this.pos] = STR8;
         buf[this.pos + 1] = bytes;
         this.pos = pos;
       }
@@ -282,34 +291,39 @@ export class MsgpackEncoder {
       // guessed from the unit count (exact for ASCII), move the bytes if UTF-8
       // needed a longer header.
       const buf = this.buf;
-      const guess = length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+      const guess = sizedHeaderSize(length);
       const begin = this.pos + guess;
       const bytes = utf8Write(buf, value, begin);
-      const headerSize = bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5;
+      const headerSize = sizedHeaderSize(bytes);
       if (headerSize > guess) buf.copyWithin(this.pos + headerSize, begin, begin + bytes);
-      this.writeStringHeader(bytes, headerSize);
+      this.writeSizedHeader(STR8, bytes, headerSize);
       this.pos += bytes;
       return;
     }
     // Measure first: a string that cannot fit maxBytes fails before any buffer grows for it.
     const bytes = Buffer.byteLength(value, 'utf8');
-    const headerSize = bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5;
+    const headerSize = sizedHeaderSize(bytes);
     this.checkRoom(headerSize + bytes);
-    this.writeStringHeader(bytes, headerSize);
+    this.writeSizedHeader(STR8, bytes, headerSize);
     this.pos += utf8Write(this.buf, value, this.pos);
   }
 
-  private writeStringHeader(bytes: number, headerSize: number): void {
+  /**
+   * Writes the header of a str or bin of `bytes` bytes in its `headerSize`
+   * ({@link sizedHeaderSize}) form: `code8` with an 8-bit length, `code8 + 1`
+   * with 16 bits, `code8 + 2` with 32.
+   */
+  private writeSizedHeader(code8: number, bytes: number, headerSize: number): void {
     const buf = this.buf;
     if (headerSize === 2) {
-      buf[this.pos++] = 0xd9;
+      buf[this.pos++] = code8;
       buf[this.pos++] = bytes;
     } else if (headerSize === 3) {
-      buf[this.pos++] = 0xda;
+      buf[this.pos++] = code8 + 1;
       buf[this.pos++] = bytes >> 8;
       buf[this.pos++] = bytes & 0xff;
     } else {
-      buf[this.pos++] = 0xdb;
+      buf[this.pos++] = code8 + 2;
       this.view.setUint32(this.pos, bytes);
       this.pos += 4;
     }
@@ -318,20 +332,8 @@ export class MsgpackEncoder {
   private writeBinary(bytes: Uint8Array): void {
     const length = bytes.byteLength;
     this.checkRoom(5 + length);
-    const buf = this.buf;
-    if (length < 0x100) {
-      buf[this.pos++] = 0xc4;
-      buf[this.pos++] = length;
-    } else if (length < 0x10000) {
-      buf[this.pos++] = 0xc5;
-      buf[this.pos++] = length >> 8;
-      buf[this.pos++] = length & 0xff;
-    } else {
-      buf[this.pos++] = 0xc6;
-      this.view.setUint32(this.pos, length);
-      this.pos += 4;
-    }
-    buf.set(bytes, this.pos);
+    this.writeSizedHeader(BIN8, length, sizedHeaderSize(length));
+    this.buf.set(bytes, this.pos);
     this.pos += length;
   }
 

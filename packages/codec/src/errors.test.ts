@@ -44,4 +44,13 @@ describe('CodecError', () => {
       true;
     expect(foreign).not.toBeInstanceOf(CodecError);
   });
+
+  it('is() is the same test as a type guard, and the brand stays hidden', () => {
+    const error = new CodecError('TOO_DEEP', 'deep');
+    expect(CodecError.is(error)).toBe(true);
+    expect(CodecError.is(new Error('plain'))).toBe(false);
+    expect(CodecError.is(undefined)).toBe(false);
+    // Non-enumerable: a spread copy (or a log of one) carries no brand.
+    expect(Object.getOwnPropertySymbols({ ...error })).toEqual([]);
+  });
 });

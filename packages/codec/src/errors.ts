@@ -1,3 +1,5 @@
+import { CodedError } from '@xsmb/base';
+
 /**
  * Why encoding, decoding or validation failed.
  * - `MALFORMED`: the input is not one complete, well-formed MessagePack value
@@ -46,29 +48,25 @@ export interface CodecErrorOptions extends ErrorOptions {
   readonly issues?: readonly ValidationIssue[];
 }
 
-// Symbol.for so that two copies of this package (a duplicate install) share the brand.
-const brand = Symbol.for('@xsmb/codec.CodecError');
-
-/** The one error class of `@xsmb/codec`; `code` says what went wrong. */
-export class CodecError extends Error {
+/** The one error class of `@xsmb/codec`; `code` (a {@link CodecErrorCode}) says what went wrong. */
+export class CodecError extends CodedError<CodecErrorCode> {
+  // The brand of the pre-@xsmb/base class: old and new copies still recognise each other.
+  static override readonly brand: symbol = Symbol.for('@xsmb/codec.CodecError');
   override readonly name = 'CodecError';
-  /** What went wrong, see {@link CodecErrorCode}. */
-  readonly code: CodecErrorCode;
   /** For code `VALIDATION`: every issue the validator reported. Absent otherwise. */
   // `declare`: no own `issues` property at all unless there are issues.
   declare readonly issues?: readonly ValidationIssue[];
 
+  /**
+   * @param code what went wrong
+   * @param message a description for people
+   * @param options `cause`, and `issues` for code `VALIDATION`
+   */
   constructor(code: CodecErrorCode, message: string, options?: CodecErrorOptions) {
-    super(message, options);
-    this.code = code;
+    // `Error` ignores the unknown `issues` key of `options`.
+    super(code, message, options);
     if (options?.issues !== undefined) {
       (this as { issues?: readonly ValidationIssue[] }).issues = options.issues;
     }
-    (this as unknown as Record<symbol, boolean>)[brand] = true;
-  }
-
-  /** `instanceof` that also holds across duplicate installs of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && brand in value;
   }
 }

@@ -180,22 +180,13 @@ export class MsgpackScanner {
             pos = checkExtension(b, at, end);
             continue;
           case 0xdc: // array 16
-            isMap = false;
-            length = (b[pos]! << 8) | b[pos + 1]!;
-            pos += 2;
-            break;
-          case 0xdd: // array 32
-            isMap = false;
-            length = readUint32(b, pos);
-            pos += 4;
-            break;
           case 0xde: // map 16
-            isMap = true;
+            isMap = t === 0xde;
             length = (b[pos]! << 8) | b[pos + 1]!;
             pos += 2;
             break;
-          default: // 0xdf map 32
-            isMap = true;
+          default: // 0xdd array 32, 0xdf map 32
+            isMap = t === 0xdf;
             length = readUint32(b, pos);
             pos += 4;
             break;

@@ -5,7 +5,7 @@
 
 import type { StandardJSONSchemaV1 } from '@standard-schema/spec';
 import type { HealthStatus, ServerEngine } from './server-core.js';
-import { defineService, type Schema } from './service.js';
+import { defineService, methodsOf, type Schema, type ServiceDescriptor } from './service.js';
 import { unary } from './unary.js';
 
 /** The health check service. `check({})` reports the server; `check({ service })` one service. */
@@ -48,48 +48,56 @@ function jsonSchemaOf(schema: Schema | undefined, io: 'input' | 'output'): unkno
   }
 }
 
+/** Registers every method of a built-in `service` (each has one) with `handler`. */
+function registerBuiltin(
+  core: ServerEngine,
+  service: ServiceDescriptor,
+  handler: (req: never) => unknown,
+  servesWhileDraining = false,
+): void {
+  for (const info of methodsOf(service)) {
+    core.register({
+      ...info,
+      servesWhileDraining,
+      handler: handler as (...args: never[]) => unknown,
+    });
+  }
+}
+
 /** Registers the built-in services on a server. */
 export function registerBuiltins(
   core: ServerEngine,
   options: { health: boolean; reflection: boolean },
 ): void {
   if (options.health) {
-    core.register({
-      service: HealthService.name,
-      method: 'check',
-      path: `${HealthService.name}/check`,
-      descriptor: HealthService.methods.check,
-      servesWhileDraining: true,
-      handler: ((req: { service?: string } | null) => {
+    registerBuiltin(
+      core,
+      HealthService,
+      (req: { service?: string } | null) => {
         const service = req?.service;
         if (service && !core.services.has(service)) return { status: 'SERVICE_UNKNOWN' };
         return { status: core.health };
-      }) as (...args: never[]) => unknown,
-    });
+      },
+      true, // a draining server still answers health checks
+    );
   }
   if (options.reflection) {
-    core.register({
-      service: ReflectionService.name,
-      method: 'list',
-      path: `${ReflectionService.name}/list`,
-      descriptor: ReflectionService.methods.list,
-      handler: (() => ({
-        services: [...core.services.entries()].map(([name, methods]) => ({
-          name,
-          methods: methods.map((m) => {
-            const out: MethodReflection = {
-              name: m.method,
-              kind: m.descriptor.kind,
-              idempotent: m.descriptor.idempotent,
-            };
-            const input = jsonSchemaOf(m.descriptor.input, 'input');
-            const output = jsonSchemaOf(m.descriptor.output, 'output');
-            if (input !== undefined) out.inputSchema = input;
-            if (output !== undefined) out.outputSchema = output;
-            return out;
-          }),
-        })),
-      })) as (...args: never[]) => unknown,
-    });
+    registerBuiltin(core, ReflectionService, () => ({
+      services: [...core.services.entries()].map(([name, methods]) => ({
+        name,
+        methods: methods.map((m) => {
+          const out: MethodReflection = {
+            name: m.method,
+            kind: m.descriptor.kind,
+            idempotent: m.descriptor.idempotent,
+          };
+          const input = jsonSchemaOf(m.descriptor.input, 'input');
+          const output = jsonSchemaOf(m.descriptor.output, 'output');
+          if (input !== undefined) out.inputSchema = input;
+          if (output !== undefined) out.outputSchema = output;
+          return out;
+        }),
+      })),
+    }));
   }
 }

@@ -4,11 +4,11 @@
  * Events are built only when someone listens.
  */
 
+import { Listeners } from '@xsmb/base';
 import type { RpcListener } from './call.js';
 import { Code } from './code.js';
 import { type Envelope, Kind } from './envelope.js';
 import { kindName } from './kind-name.js';
-import { Listeners } from './listeners.js';
 import type { Metadata } from './metadata.js';
 import type { RpcError } from './rpc-error.js';
 
@@ -47,18 +47,26 @@ export function envelopeFields(env: Envelope): {
 
 /** The listeners of one side (client or server) and the events they get. */
 export class CallEvents {
-  readonly listeners: Listeners;
+  readonly listeners: Listeners<RpcListener>;
+  // The listener list is fixed at construction: look each hook up once, not
+  // per call or envelope.
+  readonly #hasStart: boolean;
+  readonly #hasMessage: boolean;
+  readonly #hasEnd: boolean;
 
   constructor(
     readonly side: 'client' | 'server',
     listeners: readonly RpcListener[] | undefined,
   ) {
-    this.listeners = new Listeners(listeners);
+    this.listeners = new Listeners<RpcListener>(listeners);
+    this.#hasStart = this.listeners.has('onCallStart');
+    this.#hasMessage = this.listeners.has('onMessage');
+    this.#hasEnd = this.listeners.has('onCallEnd');
   }
 
   /** True when someone listens to envelopes (build their fields only then). */
   get hasMessage(): boolean {
-    return this.listeners.hasMessage;
+    return this.#hasMessage;
   }
 
   /** Listener exceptions swallowed so far. */
@@ -67,8 +75,8 @@ export class CallEvents {
   }
 
   started(call: EventCall, metadata: Readonly<Metadata>): void {
-    if (!this.listeners.hasStart) return;
-    this.listeners.start({
+    if (!this.#hasStart) return;
+    this.listeners.emit('onCallStart', {
       side: this.side,
       path: call.path,
       callId: call.callId,
@@ -85,8 +93,8 @@ export class CallEvents {
     metadata: Readonly<Metadata> | undefined,
     message: unknown,
   ): void {
-    if (!this.listeners.hasMessage) return;
-    this.listeners.message({
+    if (!this.#hasMessage) return;
+    this.listeners.emit('onMessage', {
       side: this.side,
       direction,
       kind: kindName(kind),
@@ -100,14 +108,14 @@ export class CallEvents {
 
   /** An envelope of `call` arrived (its fields as {@link envelopeFields} reads them). */
   envelopeIn(call: EventCall, env: Envelope): void {
-    if (!this.listeners.hasMessage) return;
+    if (!this.#hasMessage) return;
     const { metadata, message } = envelopeFields(env);
     this.message(call, 'in', env[1] as number, metadata, message);
   }
 
   ended(call: EventCall, error: RpcError | undefined, startedAt: number, at: number): void {
-    if (!this.listeners.hasEnd) return;
-    this.listeners.end({
+    if (!this.#hasEnd) return;
+    this.listeners.emit('onCallEnd', {
       side: this.side,
       path: call.path,
       callId: call.callId,

@@ -1,13 +1,18 @@
 /**
  * Call metadata: string or binary values under lower-case keys, sent as
  * request headers (client → server) and response trailers (server → client).
+ * The type, the limits and the check are `@xsmb/base`'s, shared with pub/sub;
+ * what is rpc's own is here: its keys and the gRPC code of a refused map.
  *
  * Reserved keys (see docs/PROTOCOL.md):
  * - `traceparent`, `tracestate`, `baggage`: W3C Trace Context, set by `@xsmb/tracing`.
  * - `authorization`: credentials, by convention `Bearer <token>`.
  * - `xsmb-*`: reserved for the library itself (e.g. `xsmb-retry-after-ms`).
  */
-export type Metadata = Record<string, string | Uint8Array>;
+
+import { type Metadata, metadataProblem as problemOf } from '@xsmb/base';
+
+export { checkMetadata, isEmptyMetadata, type Metadata, MetadataLimits } from '@xsmb/base';
 
 /** The name the DESIGN uses for {@link Metadata}. */
 export type XSMBMetaData = Metadata;
@@ -26,77 +31,21 @@ export const MetadataKey = {
   RETRY_AFTER_MS: 'xsmb-retry-after-ms',
 } as const;
 
-const KEY = /^[a-z0-9][a-z0-9._-]*$/;
-
-/**
- * Limits of one metadata (headers or trailers) map, enforced on send (a
- * typed error before anything is sent) and on receive (the call is refused).
- */
-export const MetadataLimits = {
-  /** Longest key, in characters (keys are ASCII). */
-  MAX_KEY_LENGTH: 128,
-  /** Most entries in one map. */
-  MAX_ENTRIES: 64,
-  /** Most bytes in one map: keys plus values (strings counted in UTF-8). */
-  MAX_TOTAL_BYTES: 8192,
-} as const;
-
 /** What is wrong with a metadata map, and the code a call refused for it gets. */
 export interface MetadataProblem {
   /** `INVALID_ARGUMENT` (3) for a bad shape or key, `RESOURCE_EXHAUSTED` (8) for a limit. */
   readonly code: 3 | 8;
+  /** A description for people; names the limit for code 8. */
   readonly message: string;
 }
 
 /**
- * Checks a metadata map: keys match `^[a-z0-9][a-z0-9._-]*$`, values are
- * strings or bytes, and the {@link MetadataLimits} hold. Returns the problem,
- * or `undefined` when the map (or nil) is fine.
+ * Checks a metadata map with `@xsmb/base`'s check (keys match
+ * `^[a-z0-9][a-z0-9._-]*$`, values are strings or bytes, the
+ * {@link MetadataLimits} hold) and gives the gRPC code a call refused for it
+ * gets. Returns `undefined` when the map (or nil) is fine.
  */
 export function metadataProblem(value: unknown): MetadataProblem | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
-    return { code: 3, message: 'metadata must be a map' };
-  }
-  let entries = 0;
-  let bytes = 0;
-  for (const key in value) {
-    if (key.length > MetadataLimits.MAX_KEY_LENGTH) {
-      return {
-        code: 8,
-        message: `metadata key ${JSON.stringify(key.slice(0, 64))}... longer than ${MetadataLimits.MAX_KEY_LENGTH} characters (MAX_KEY_LENGTH)`,
-      };
-    }
-    if (!KEY.test(key))
-      return { code: 3, message: `invalid metadata key ${JSON.stringify(key.slice(0, 64))}` };
-    const v = (value as Record<string, unknown>)[key];
-    if (typeof v === 'string') bytes += key.length + Buffer.byteLength(v);
-    else if (v instanceof Uint8Array) bytes += key.length + v.byteLength;
-    else return { code: 3, message: `metadata value of ${key} must be a string or bytes` };
-    if (++entries > MetadataLimits.MAX_ENTRIES) {
-      return {
-        code: 8,
-        message: `metadata has more than ${MetadataLimits.MAX_ENTRIES} entries (MAX_ENTRIES)`,
-      };
-    }
-  }
-  if (bytes > MetadataLimits.MAX_TOTAL_BYTES) {
-    return {
-      code: 8,
-      message: `metadata of ${bytes} bytes exceeds ${MetadataLimits.MAX_TOTAL_BYTES} (MAX_TOTAL_BYTES)`,
-    };
-  }
-  return undefined;
-}
-
-/** {@link metadataProblem}, as a message only. */
-export function checkMetadata(value: unknown): string | undefined {
-  return metadataProblem(value)?.message;
-}
-
-/** True when the metadata object has no keys (encoded as nil on the wire). */
-export function isEmptyMetadata(metadata: Metadata | undefined): boolean {
-  if (!metadata) return true;
-  for (const _ in metadata) return false;
-  return true;
+  const p = problemOf(value);
+  return p === undefined ? undefined : { code: p.kind === 'limit' ? 8 : 3, message: p.message };
 }

@@ -1,7 +1,6 @@
+import { CodedError } from '@xsmb/base';
 import { Code, codeName, isCode } from './code.js';
 import type { Metadata } from './metadata.js';
-
-const brand = Symbol.for('@xsmb/rpc.RpcError');
 
 /** Options of {@link RpcError}. */
 export interface RpcErrorOptions extends ErrorOptions {
@@ -16,10 +15,10 @@ export interface RpcErrorOptions extends ErrorOptions {
  * optional `details` and `metadata` (trailers). Every failed call rejects with
  * one; `instanceof` works across duplicate installs.
  */
-export class RpcError extends Error {
+export class RpcError extends CodedError<Code> {
+  // The brand of the pre-@xsmb/base class: old and new copies still recognise each other.
+  static override readonly brand: symbol = Symbol.for('@xsmb/rpc.RpcError');
   override readonly name = 'RpcError';
-  /** The status code, see {@link Code}. */
-  readonly code: Code;
   /** The message without the code prefix, as sent on the wire. */
   readonly rawMessage: string;
   /** Structured details, as sent by the peer. */
@@ -29,19 +28,13 @@ export class RpcError extends Error {
 
   constructor(code: Code, message: string, options: RpcErrorOptions = {}) {
     super(
+      code,
       `[${codeName(code)}] ${message}`,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.code = code;
     this.rawMessage = message;
     this.details = options.details;
     this.metadata = options.metadata ?? {};
-    (this as unknown as Record<symbol, boolean>)[brand] = true;
-  }
-
-  /** `instanceof` that also holds across duplicate installs of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && brand in value;
   }
 
   /**

@@ -28,6 +28,9 @@ import {
 } from './rpc-kit.js';
 import type { StreamMethod } from './stream-shape.js';
 
+/** What {@link ClientHalf}'s output check returns for a message it refused (the call has failed). */
+const REFUSED: unique symbol = Symbol('refused');
+
 /** One stream call on the client. */
 export class ClientHalf implements CallHandler {
   call: ClientCall | undefined;
@@ -97,13 +100,8 @@ export class ClientHalf implements CallHandler {
           this.#mismatch(call, 'stream data (DATA)');
           return;
         }
-        let value: unknown;
-        try {
-          value = check(this.info.descriptor.output, env[3], Code.INTERNAL, 'stream message');
-        } catch (e) {
-          this.#fail(call, e as RpcError, true);
-          return;
-        }
+        const value = this.#checked(call, env[3], 'stream message');
+        if (value === REFUSED) return;
         if (value instanceof Promise)
           value.catch((e: unknown) => this.#fail(call, RpcError.from(e), true));
         const overrun = inbox.push(value, size);
@@ -131,13 +129,8 @@ export class ClientHalf implements CallHandler {
           return;
         }
         Object.assign(this.trailers, env[3] ?? {});
-        let value: unknown;
-        try {
-          value = check(this.info.descriptor.output, env[4], Code.INTERNAL, 'response');
-        } catch (e) {
-          this.#fail(call, e as RpcError, true);
-          return;
-        }
+        const value = this.#checked(call, env[4], 'response');
+        if (value === REFUSED) return;
         this.result.resolve(value);
         this.#finish(call);
         return;
@@ -183,6 +176,19 @@ export class ClientHalf implements CallHandler {
     this.result.reject(
       new RpcError(Code.INTERNAL, 'the server ended the stream without a response'),
     );
+  }
+
+  /**
+   * A message of the server checked against the output schema (a value, or a
+   * promise of one for an async schema); a refused one fails the call.
+   */
+  #checked(call: ClientCall, message: unknown, what: string): unknown {
+    try {
+      return check(this.info.descriptor.output, message, Code.INTERNAL, what);
+    } catch (e) {
+      this.#fail(call, e as RpcError, true);
+      return REFUSED;
+    }
   }
 
   /** Fails everything; `fromPeer` means the engine does not know yet. */

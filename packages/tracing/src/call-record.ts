@@ -40,21 +40,19 @@ export class CallRecord {
 
   /** One stream message went out. */
   sentOne(): void {
-    const id = ++this.sent;
-    if (this.recordMessages === 'events' && this.span && !this.ended) {
-      this.span.addEvent(RPC_MESSAGE_EVENT, {
-        [TracingAttribute.RPC_MESSAGE_TYPE]: 'SENT',
-        [TracingAttribute.RPC_MESSAGE_ID]: id,
-      });
-    }
+    this.#messageEvent('SENT', ++this.sent);
   }
 
   /** One stream message came in. */
   receivedOne(): void {
-    const id = ++this.received;
+    this.#messageEvent('RECEIVED', ++this.received);
+  }
+
+  /** The span event of stream message number `id`, when messages are recorded as events. */
+  #messageEvent(type: 'SENT' | 'RECEIVED', id: number): void {
     if (this.recordMessages === 'events' && this.span && !this.ended) {
       this.span.addEvent(RPC_MESSAGE_EVENT, {
-        [TracingAttribute.RPC_MESSAGE_TYPE]: 'RECEIVED',
+        [TracingAttribute.RPC_MESSAGE_TYPE]: type,
         [TracingAttribute.RPC_MESSAGE_ID]: id,
       });
     }

@@ -2,8 +2,8 @@
  * CURVE key material: key pairs, option shapes and validation.
  */
 
+import { z85Decode } from '@xsmb/zmtp';
 import { curveKeyPair } from 'zeromq';
-import { z85Decode } from './z85.js';
 
 /** A CURVE key pair as Z85 strings (40 characters each). */
 export interface CurveKeyPair {

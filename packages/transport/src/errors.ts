@@ -1,3 +1,5 @@
+import { CodedError } from '@xsmb/base';
+
 /**
  * Why a transport operation failed.
  * - `CLOSED`: the socket was closed (before or while the operation waited).
@@ -22,22 +24,9 @@ export type TransportErrorCode =
   | 'HANDSHAKE'
   | 'INTERNAL';
 
-const brand = Symbol.for('@xsmb/transport.TransportError');
-
-/** The one error class of `@xsmb/transport`; `code` says what went wrong. */
-export class TransportError extends Error {
+/** The one error class of `@xsmb/transport`; `code` (a {@link TransportErrorCode}) says what went wrong. */
+export class TransportError extends CodedError<TransportErrorCode> {
+  // The brand of the pre-@xsmb/base class: old and new copies still recognise each other.
+  static override readonly brand: symbol = Symbol.for('@xsmb/transport.TransportError');
   override readonly name = 'TransportError';
-  /** What went wrong, see {@link TransportErrorCode}. */
-  readonly code: TransportErrorCode;
-
-  constructor(code: TransportErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    (this as unknown as Record<symbol, boolean>)[brand] = true;
-  }
-
-  /** `instanceof` that also holds across duplicate installs of this package. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && brand in value;
-  }
 }

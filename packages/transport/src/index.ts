@@ -12,8 +12,10 @@
  * (docs/PROTOCOL.md, "Transport framing").
  */
 
-/** Options shared by every ZeroMQ transport. */
+/** The logger interface of the `logger` option (pino-compatible). */
 export type { LogFields, Logger } from '@xsmb/base';
+/** Z85 (ZeroMQ RFC 32), the text form of CURVE keys. */
+export { z85Decode, z85Encode } from '@xsmb/zmtp';
 /** Pub/sub broker (XSUB for publishers, XPUB for subscribers). */
 export {
   type Broker,
@@ -104,5 +106,3 @@ export type {
   TransportListener,
   TransportStats,
 } from './types.js';
-/** Z85 (ZeroMQ RFC 32), the text form of CURVE keys. */
-export { z85Decode, z85Encode } from './z85.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { z85Decode, z85Encode } from './z85.js';
+// The public re-export of @xsmb/zmtp's Z85.
+import { z85Decode, z85Encode } from './index.js';
 
 describe('z85 (ZeroMQ RFC 32)', () => {
   const vector = new Uint8Array([0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b]);

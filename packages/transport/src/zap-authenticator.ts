@@ -26,9 +26,9 @@
  * the address.
  */
 
+import { z85Encode } from '@xsmb/zmtp';
 import { type Context, Dealer, context as defaultContext, Router } from 'zeromq';
 import { errnoCode } from './socket-options.js';
-import { z85Encode } from './z85.js';
 
 /** The address libzmq sends ZAP requests to (fixed by RFC 27). */
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';

@@ -177,6 +177,53 @@ class CurveCodec {
     this.peerLo = lo;
   }
 
+  /**
+   * Builds a handshake command (READY, INITIATE) with a box sealed under
+   * `precom` and the next short nonce: `head` (the name, then for INITIATE
+   * the cookie), the 8-byte short nonce (prefixed `prefix` in the box's
+   * nonce), the box.
+   */
+  sealCommand(head: readonly Uint8Array[], prefix: Uint8Array, plain: Uint8Array): Uint8Array {
+    const n = new Uint8Array(24);
+    n.set(prefix);
+    this.takeNonce(n, 16);
+    const box = boxSeal(this.precom, n, plain);
+    let at = 0;
+    for (const part of head) at += part.length;
+    const command = new Uint8Array(at + 8 + box.length);
+    at = 0;
+    for (const part of head) {
+      command.set(part, at);
+      at += part.length;
+    }
+    command.set(n.subarray(16), at);
+    command.set(box, at + 8);
+    return command;
+  }
+
+  /**
+   * Opens the box of the peer's handshake command `what` (READY, INITIATE):
+   * its short nonce, prefixed `prefix`, at `body[at..at+8]` and the box right
+   * after, under `precom`. Throws `HANDSHAKE` when the box does not open;
+   * only an authentic box has its nonce accepted ({@link acceptPeerNonce}).
+   */
+  openCommand(
+    body: Uint8Array,
+    prefix: Uint8Array,
+    at: number,
+    first: boolean,
+    what: string,
+  ): Uint8Array {
+    const plain = boxOpen(
+      this.precom,
+      nonce(prefix, body.subarray(at, at + 8)),
+      body.subarray(at + 8),
+    );
+    if (plain === undefined) throw handshake(`CURVE: ${what} does not open`);
+    this.acceptPeerNonce(body, at, first);
+    return plain;
+  }
+
   encode(frame: WireFrame): WireFrame {
     const body = frame.body;
     const plain = new Uint8Array(1 + body.length);
@@ -223,14 +270,33 @@ function peerError(body: Uint8Array): ZmtpError {
   return new ZmtpError('PEER_ERROR', `CURVE: peer refused the handshake: ${reason}`);
 }
 
-type ClientState = 'start' | 'welcome' | 'ready' | 'done' | 'failed';
-
-class CurveClientSession implements MechanismSession {
+/** What both sides share: the message codec, usable once the handshake is done. */
+abstract class CurveSession implements MechanismSession {
   readonly name = 'CURVE' as const;
-  readonly asServer = false;
+  abstract readonly asServer: boolean;
   readonly transformsFrames = true;
-  private state: ClientState = 'start';
-  private readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
+  /** The handshake step; `'done'` once messages may flow. */
+  protected abstract state: string;
+  protected abstract readonly codec: CurveCodec;
+
+  abstract start(): HandshakeStep;
+  abstract onCommand(body: Uint8Array): HandshakeStep;
+
+  encode(frame: WireFrame): WireFrame {
+    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
+    return this.codec.encode(frame);
+  }
+
+  decode(frame: WireFrame): WireFrame {
+    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
+    return this.codec.decode(frame);
+  }
+}
+
+class CurveClientSession extends CurveSession {
+  readonly asServer = false;
+  protected state: 'start' | 'welcome' | 'ready' | 'done' | 'failed' = 'start';
+  protected readonly codec = new CurveCodec(P_MESSAGE_C, P_MESSAGE_S, 1);
   private readonly cn: CurveSecret = generateCurveSecret();
   /** box(cn, S): seals HELLO, opens WELCOME. */
   private helloKey: Uint8Array | undefined;
@@ -239,7 +305,9 @@ class CurveClientSession implements MechanismSession {
     private readonly serverKey: Uint8Array,
     private readonly secret: CurveSecret,
     private readonly context: MechanismContext,
-  ) {}
+  ) {
+    super();
+  }
 
   start(): HandshakeStep {
     if (this.state !== 'start') throw protocol('CURVE: start() called twice');
@@ -302,53 +370,29 @@ class CurveClientSession implements MechanismSession {
     initPlain.set(vouchNonce.subarray(8), 32);
     initPlain.set(vouch, 48);
     initPlain.set(metadata, 128);
-    const n = new Uint8Array(24);
-    n.set(P_INITIATE);
-    this.codec.takeNonce(n, 16);
-    const box = boxSeal(this.codec.precom, n, initPlain);
-    const initiate = new Uint8Array(113 + box.length);
-    initiate.set(enc.encode('\x08INITIATE'), 0);
-    initiate.set(cookie, 9);
-    initiate.set(n.subarray(16), 105);
-    initiate.set(box, 113);
+    const initiate = this.codec.sealCommand(
+      [enc.encode('\x08INITIATE'), cookie],
+      P_INITIATE,
+      initPlain,
+    );
     this.state = 'ready';
     return { send: [initiate] };
   }
 
   private onReady(body: Uint8Array): HandshakeResult {
     if (body.length < READY_MIN) throw protocol('CURVE: READY too short');
-    const plain = boxOpen(
-      this.codec.precom,
-      nonce(P_READY, body.subarray(6, 14)),
-      body.subarray(14),
-    );
-    if (plain === undefined) throw handshake('CURVE: READY does not open');
-    this.codec.acceptPeerNonce(body, 6, true);
+    const plain = this.codec.openCommand(body, P_READY, 6, true, 'READY');
     const peerProperties = decodeProperties(plain);
     this.state = 'done';
     return { peerProperties };
   }
-
-  encode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
-    return this.codec.encode(frame);
-  }
-
-  decode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
-    return this.codec.decode(frame);
-  }
 }
 
-type ServerState = 'hello' | 'initiate' | 'done' | 'failed';
-
-class CurveServerSession implements MechanismSession {
-  readonly name = 'CURVE' as const;
+class CurveServerSession extends CurveSession {
   /** The CURVE server sets the greeting's as-server bit. */
   readonly asServer = true;
-  readonly transformsFrames = true;
-  private state: ServerState = 'hello';
-  private readonly codec = new CurveCodec(P_MESSAGE_S, P_MESSAGE_C, 1);
+  protected state: 'hello' | 'initiate' | 'done' | 'failed' = 'hello';
+  protected readonly codec = new CurveCodec(P_MESSAGE_S, P_MESSAGE_C, 1);
   private cnClient: Uint8Array = new Uint8Array(32);
   private cn: CurveSecret | undefined;
   private cookieKey: Uint8Array | undefined;
@@ -357,7 +401,9 @@ class CurveServerSession implements MechanismSession {
     private readonly secret: CurveSecret,
     private readonly admit: (clientKey: Uint8Array) => boolean,
     private readonly context: MechanismContext,
-  ) {}
+  ) {
+    super();
+  }
 
   start(): HandshakeStep {
     return { send: [] };
@@ -429,13 +475,7 @@ class CurveServerSession implements MechanismSession {
       throw handshake('CURVE: INITIATE carries a bad cookie');
     }
     this.codec.precom = beforeNm(cn, this.cnClient, 'client short-term');
-    const plain = boxOpen(
-      this.codec.precom,
-      nonce(P_INITIATE, body.subarray(105, 113)),
-      body.subarray(113),
-    );
-    if (plain === undefined) throw handshake('CURVE: INITIATE does not open');
-    this.codec.acceptPeerNonce(body, 105, false);
+    const plain = this.codec.openCommand(body, P_INITIATE, 105, false, 'INITIATE');
     const clientKey = plain.slice(0, 32);
     const vouch = boxOpen(
       beforeNm(cn, clientKey, 'client'),
@@ -460,27 +500,10 @@ class CurveServerSession implements MechanismSession {
     if (!admitted) throw new ZmtpError('UNAUTHORIZED', 'CURVE: client key not authorized');
 
     const metadata = encodeProperties(this.context.properties);
-    const n = new Uint8Array(24);
-    n.set(P_READY);
-    this.codec.takeNonce(n, 16);
-    const box = boxSeal(this.codec.precom, n, metadata);
-    const ready = new Uint8Array(14 + box.length);
-    ready.set(enc.encode('\x05READY'), 0);
-    ready.set(n.subarray(16), 6);
-    ready.set(box, 14);
+    const ready = this.codec.sealCommand([enc.encode('\x05READY')], P_READY, metadata);
     this.cn = undefined;
     this.state = 'done';
     return { send: [ready], done: { peerProperties, peerPublicKey: clientKey } };
-  }
-
-  encode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: encode before the handshake is done');
-    return this.codec.encode(frame);
-  }
-
-  decode(frame: WireFrame): WireFrame {
-    if (this.state !== 'done') throw protocol('CURVE: decode before the handshake is done');
-    return this.codec.decode(frame);
   }
 }
 

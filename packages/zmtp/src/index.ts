@@ -28,17 +28,12 @@ export {
   DealerSocket,
   type MessageHandler,
 } from './dealer.js';
+export { ZmtpEmitter } from './emitter.js';
 export { type Endpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 export { ZmtpError, type ZmtpErrorCode } from './errors.js';
 export { FrameDecoder, type FrameSink } from './frame-decoder.js';
-export type {
-  HandshakeResult,
-  HandshakeStep,
-  MechanismContext,
-  MechanismFactory,
-  MechanismSession,
-  WireFrame,
-} from './mechanism.js';
+// The mechanism interface, for writing a security mechanism of one's own.
+export type * from './mechanism.js';
 export { nullMechanism } from './null-mechanism.js';
 export type { SocketOptions } from './options.js';
 export {

@@ -40,6 +40,20 @@ function clientRequest(metadata: Record<string, string> = {}): ClientRequest {
 }
 
 function serverRequest(metadata: Record<string, string> = {}): ServerRequest {
+  const contextValues = createContextValues();
+  const ctx: CallContext = {
+    service: 'test.Greeter',
+    method: 'hello',
+    path: 'test.Greeter/hello',
+    metadata,
+    trailers: {},
+    deadline: Number.POSITIVE_INFINITY,
+    signal: new AbortController().signal,
+    peer: 'peer-1',
+    callId: 1,
+    contextValues,
+    timeRemainingMs: () => Number.POSITIVE_INFINITY,
+  };
   return {
     kind: 'unary',
     service: 'test.Greeter',
@@ -47,8 +61,8 @@ function serverRequest(metadata: Record<string, string> = {}): ServerRequest {
     path: 'test.Greeter/hello',
     descriptor: Greeter.methods.hello,
     message: { name: 'x' },
-    ctx: { metadata } as unknown as CallContext,
-    contextValues: createContextValues(),
+    ctx,
+    contextValues,
     wire: { endpoint: undefined, observe() {} },
   };
 }

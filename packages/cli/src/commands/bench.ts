@@ -167,8 +167,11 @@ async function runBench(
       const ticket = issued++;
       if (flags.rate > 0) {
         // Open-loop pacing: call k starts no earlier than k / rate seconds in.
-        const due = started + (ticket * 1000) / flags.rate - performance.now();
-        if (due > 0) await new Promise((r) => setTimeout(r, due));
+        // A timer may fire up to a millisecond early: wait again until it is really due.
+        const due = started + (ticket * 1000) / flags.rate;
+        for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+          await new Promise((r) => setTimeout(r, Math.ceil(wait)));
+        }
       }
       const t0 = performance.now();
       try {

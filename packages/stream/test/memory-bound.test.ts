@@ -15,7 +15,7 @@ afterEach(() => resources.closeAll());
 
 const MiB = 1024 * 1024;
 
-it('1,000 concurrent streams of 1,000 items: the server stays under 150 MiB RSS, every item arrives once, in order', {
+it('1,000 concurrent streams of 1,000 items: the server grows less than 120 MiB RSS over idle, every item arrives once, in order', {
   timeout: 120_000,
 }, async () => {
   const fixture = join(import.meta.dirname, 'fixtures', 'memory-server.mjs');
@@ -51,5 +51,9 @@ it('1,000 concurrent streams of 1,000 items: the server stays under 150 MiB RSS,
   console.log(
     `server RSS: idle ${(idle / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB`,
   );
-  expect(peak).toBeLessThan(150 * MiB);
+  // Growth over the idle process, not absolute RSS: the idle figure differs
+  // between machines and Node builds (63 MiB here, more where V8 sizes its
+  // heap differently), while unbounded queueing shows as growth (~500 MiB
+  // before the per-peer send-queue bound; ~40 MiB with it on this machine).
+  expect(peak - idle).toBeLessThan(120 * MiB);
 });

@@ -151,11 +151,11 @@ export class SubscriberImpl implements Subscriber {
     if (this.closedFlag) return;
     for (const { endpoint } of change.added) this.connect(endpoint);
     for (const endpoint of change.removed) {
+      // Forgotten first: the `disconnected` this causes is not a loss to re-resolve for.
       this.readiness.remove(endpoint);
-      // The transports of this version cannot disconnect one endpoint: the
-      // socket keeps retrying a publisher that left (harmless, it is gone);
-      // one that offers `disconnect` drops it.
-      (this.transport as { disconnect?(endpoint: string): void }).disconnect?.(endpoint);
+      // Stops the socket from reconnecting to an address the publisher left
+      // (another service may get it) and ends that connection if it is up.
+      translate(() => this.transport.disconnect(endpoint));
     }
   }
 

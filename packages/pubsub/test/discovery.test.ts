@@ -51,6 +51,32 @@ describe('subscriber discovery', () => {
     expect(sub.stats().resolutionErrors).toBe(0);
   });
 
+  it('disconnects from a publisher the resolver removed; the others continue', async () => {
+    const a = fastPublisher(res);
+    const [ea] = await a.listen('tcp://127.0.0.1:0');
+    const b = fastPublisher(res);
+    const [eb] = await b.listen('tcp://127.0.0.1:0');
+    const resolver = new StaticResolver([ea as string, eb as string]);
+    const sub = fastSubscriber(res, { resolver });
+    const feed = sub.subscribe(Ticks);
+    await sub.ready({ timeoutMs: 20_000 });
+    await a.waitForSubscribers(1, { topic: Ticks, timeoutMs: 20_000 });
+    await b.waitForSubscribers(1, { topic: Ticks, timeoutMs: 20_000 });
+
+    const aLeft = new Promise<void>((resolve) => a.on('disconnected', () => resolve()));
+    resolver.update([eb as string]);
+    expect(sub.endpoints).toEqual([eb]);
+    await within(aLeft, 20_000, 'the subscriber to leave the removed publisher');
+    await waitFor(() => a.subscriptions().length === 0, 'its subscription at a to go');
+    await a.publish(Ticks, { n: 1 });
+    await send(b, 2);
+    const got = await take(feed, 1);
+    expect(got.map((m) => [m.publisher, m.value.n])).toEqual([[b.id, 2]]);
+    // Removing it again, or one never listed, changes nothing.
+    resolver.update([eb as string]);
+    await within(sub.ready(), 20_000, 'still ready on b');
+  });
+
   it('a bad target is INVALID_ARGUMENT at once', () => {
     expect(() => createSubscriber({ endpoints: ['dns:///no-port'] })).toThrow(
       expect.objectContaining({

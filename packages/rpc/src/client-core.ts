@@ -1,15 +1,14 @@
 /**
  * The client engine shared by every method kind: it starts calls (admission,
  * connection choice, the REQUEST), ends them (answer, deadline, abort,
- * disconnect, close) and counts. Connections live in {@link ConnectionSet},
- * admission in {@link Admission}, ids and inbound envelopes in
+ * disconnect, close) and counts. Connections and discovery live in
+ * {@link EndpointFollowing} (endpoint-following.ts), admission in {@link Admission}, ids and inbound envelopes in
  * {@link ClientDispatch}, requests and deadlines in client-request.ts.
  * Method kinds (unary here, streams in `@xsmb/stream`) drive calls through
  * {@link ClientEngine.start} and a `CallHandler`.
  */
 
 import type { Codec } from '@xsmb/codec';
-import { type DiscoveryEvent, EndpointsResolver } from '@xsmb/transport';
 import { Admission } from './admission.js';
 import type { CallOptions, ClientInterceptor, ClientNext, ClientRequest } from './call.js';
 import { CallEvents } from './call-events.js';
@@ -19,8 +18,9 @@ import { ClientDispatch } from './client-dispatch.js';
 import { type ClientCoreOptions, type ClientStats, DEFAULT_RETRY } from './client-options.js';
 import { buildRequest, deadlineOf, type RequestDefaults, wireTimeout } from './client-request.js';
 import { Code } from './code.js';
-import { type Connection, ConnectionSet } from './connections.js';
+import type { Connection, ConnectionSet } from './connections.js';
 import { DeadlineQueue, now } from './deadline-queue.js';
+import { EndpointFollowing } from './endpoint-following.js';
 import type { CallHandler, ClientCore, RetryPolicy } from './engine.js';
 import { encodeCancel, encodeRequest, Kind } from './envelope.js';
 import { composeChain } from './interceptor-chain.js';
@@ -48,12 +48,10 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
   readonly retry: Required<RetryPolicy> | undefined;
   readonly #defaults: RequestDefaults;
   readonly #interceptors: readonly ClientInterceptor[];
+  readonly #following: EndpointFollowing;
   readonly #conns: ConnectionSet<ClientCallRecord>;
   readonly #admission: Admission<ClientCallRecord>;
   readonly #dispatch: ClientDispatch;
-  /** Set when the endpoints need resolving (targets, a resolver); plain endpoints go without. */
-  readonly #discovery: EndpointsResolver | undefined;
-  readonly #onEndpointEvent: ((event: DiscoveryEvent) => void) | undefined;
   #started = 0;
   #closed = false;
 
@@ -76,61 +74,14 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       (call, error) => this.#end(call, error),
       new RpcLog(options.logger, 'rpc-client'),
     );
-    const discover = EndpointsResolver.needed(options.endpoints, options.resolver);
-    this.#conns = new ConnectionSet(
-      discover ? [] : options.endpoints,
-      options.transport,
-      {
-        loadBalancing: options.loadBalancing ?? 'least-outstanding',
-        connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      },
-      {
-        changed: () => this.#admission.connectionsChanged(),
-        fail: (call, error) => this.#end(call, error),
-        opened: (conn) => void this.#dispatch.read(conn),
-        lost: () => this.#discovery?.resolveNow(),
-      },
-    );
-    this.#onEndpointEvent = options.onEndpointEvent;
-    this.#discovery = discover
-      ? new EndpointsResolver(
-          options.endpoints,
-          { resolver: options.resolver, dns: options.dns },
-          {
-            changed: (change) => this.#conns.update(change),
-            event: (event) => this.#endpointEvent(event),
-            // Calls waiting for the first answer decide now (an empty set fails them).
-            settled: () => this.#admission.connectionsChanged(),
-          },
-        )
-      : undefined;
-  }
-
-  #endpointEvent(event: DiscoveryEvent): void {
-    if (!this.#onEndpointEvent) return;
-    try {
-      this.#onEndpointEvent(event);
-    } catch {
-      this.events.listeners.errors++;
-    }
-  }
-
-  /** True while calls may wait: an endpoint is connecting, or discovery has not answered yet. */
-  get #connecting(): boolean {
-    return this.#conns.connecting || (this.#discovery !== undefined && !this.#discovery.settled);
-  }
-
-  /** Why no call can start now, for `UNAVAILABLE`. */
-  #unavailable(): RpcError {
-    const d = this.#discovery;
-    if (this.#conns.all.length === 0) {
-      return new RpcError(Code.UNAVAILABLE, `no endpoint to call${d ? ` (${d.problem()})` : ''}`);
-    }
-    const why = d ? `; ${d.problem()}` : '';
-    return new RpcError(
-      Code.UNAVAILABLE,
-      `no connected endpoint (${this.#conns.describe()}${why})`,
-    );
+    this.#following = new EndpointFollowing(options, {
+      changed: () => this.#admission.connectionsChanged(),
+      fail: (call, error) => this.#end(call, error),
+      opened: (conn) => void this.#dispatch.read(conn),
+      settled: () => this.#admission.connectionsChanged(),
+      listenerError: () => this.events.listeners.errors++,
+    });
+    this.#conns = this.#following.conns;
   }
 
   /** True when client interceptors are configured (method kinds may skip the chain otherwise). */
@@ -201,7 +152,8 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
         if (error) throw error;
         const conn = this.#conns.pick();
         if (conn) return this.#launch(call, request, payload, conn);
-        if (!request.waitForReady && !this.#connecting) throw this.#unavailable();
+        if (!request.waitForReady && !this.#following.connecting)
+          throw this.#following.unavailable();
         await this.#wait(call, 'waiting for a connection');
       }
     } catch (e) {
@@ -391,7 +343,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       lateEnvelopes: d.lateEnvelopes,
       ignoredEnvelopes: d.ignoredEnvelopes,
       listenerErrors: this.events.errors,
-      resolutionErrors: this.#discovery?.errors ?? 0,
+      resolutionErrors: this.#following.resolutionErrors,
     };
   }
 
@@ -404,7 +356,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#discovery?.close();
+    this.#following.stop();
     const error = new RpcError(Code.CANCELLED, 'client closed');
     for (const call of [...this.#dispatch.calls.values()]) this.cancel(call, error);
     for (const call of this.#admission.waiting()) {
@@ -412,7 +364,7 @@ export class ClientEngine implements ClientCore, ClientCallOwner {
       call.stopWaiting(error);
     }
     this.deadlines.clear();
-    await this.#conns.close();
+    await this.#following.closeConnections();
     this.#dispatch.log.flush();
     this.#dispatch.log.logger.info({ event: 'closed' }, 'client closed');
   }

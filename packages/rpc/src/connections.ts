@@ -25,7 +25,7 @@ export class Connection<C extends ConnectionCall = ConnectionCall> {
   state: ConnState = 'connecting';
   /** Why the connection is failing, for error messages. */
   reason = '';
-  draining = false;
+  #draining = false;
   /** Gone from the endpoint set: no new calls; closed once its calls are done. */
   removed = false;
   outstanding = 0;
@@ -38,13 +38,26 @@ export class Connection<C extends ConnectionCall = ConnectionCall> {
   readonly calls = new Set<C>();
   connectTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** @param goaway called when the server starts draining (GOAWAY) on a connection in the set. */
   constructor(
     readonly endpoint: string,
     readonly transport: ClientTransport,
+    private readonly goaway: () => void = () => {},
   ) {}
 
+  /** The server said GOAWAY: no new calls here until it reconnects. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  set draining(value: boolean) {
+    const began = value && !this.#draining;
+    this.#draining = value;
+    if (began && !this.removed) this.goaway();
+  }
+
   get usable(): boolean {
-    return this.state === 'ready' && !this.draining && !this.removed;
+    return this.state === 'ready' && !this.#draining && !this.removed;
   }
 }
 
@@ -62,7 +75,10 @@ export interface ConnectionHooks<C extends ConnectionCall> {
   fail(call: C, error: RpcError): void;
   /** A connection was opened: read it. */
   opened(conn: Connection<C>): void;
-  /** A connection in the set was lost (discovery may know better now). */
+  /**
+   * A connection in the set was lost, or its server said GOAWAY (often an
+   * instance going away behind a name): discovery may know better now.
+   */
   lost(): void;
 }
 
@@ -92,7 +108,7 @@ export class ConnectionSet<C extends ConnectionCall> {
   }
 
   #open(endpoint: string): Connection<C> {
-    const conn = new Connection<C>(endpoint, this.#transport(endpoint));
+    const conn = new Connection<C>(endpoint, this.#transport(endpoint), () => this.#hooks.lost());
     this.all.push(conn);
     this.#watch(conn, this.#connectTimeoutMs);
     this.#hooks.opened(conn);
@@ -142,14 +158,21 @@ export class ConnectionSet<C extends ConnectionCall> {
   pick(): Connection<C> | undefined {
     const conns = this.all;
     const n = conns.length;
-    if (n === 1) return conns[0]?.usable ? conns[0] : undefined;
+    if (n <= 1) return n === 1 && conns[0]!.usable ? conns[0] : undefined;
     if (this.#weighted) return this.#pickWeighted();
-    const start = this.#rr++ % n;
+    const start = this.#rr % n;
+    this.#rr = start + 1;
     let best: Connection<C> | undefined;
     for (let k = 0; k < n; k++) {
-      const c = conns[(start + k) % n] as Connection<C>;
+      const i = start + k < n ? start + k : start + k - n;
+      const c = conns[i] as Connection<C>;
       if (!c.usable) continue;
-      if (this.#balancing === 'round-robin') return c;
+      if (this.#balancing === 'round-robin') {
+        // The next call starts after this one, not after `start`: an
+        // unusable endpoint's turn is not handed to its successor again.
+        this.#rr = i + 1;
+        return c;
+      }
       if (!best || c.outstanding < best.outstanding) best = c;
     }
     return best;

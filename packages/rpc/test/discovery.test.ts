@@ -166,6 +166,40 @@ describe('client discovery', () => {
     for (let i = 0; i < 5; i++) expect(await client.who(null)).toBe(c);
   });
 
+  it('a GOAWAY from a server asks the resolver again, as a lost connection does', async () => {
+    const net = createMemoryNetwork();
+    const server = createServer({ transport: net.server() });
+    res.defer(() => server.close({ graceMs: 0 }));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.add(Svc, { who: () => 'x', slow: () => gate.then(() => 'slow') });
+    const [a] = (await server.listen('memory://*')) as [string];
+    const resolver = new (class extends PushedResolver {
+      asked = 0;
+      override resolveNow(): Promise<ResolverUpdate> {
+        this.asked++;
+        return super.resolveNow();
+      }
+    })();
+    resolver.push({ endpoints: [one(a)] });
+    const { client } = discovering(net, resolver);
+    expect(await client.who(null)).toBe('x');
+    // A call in flight keeps the draining server up: the GOAWAY, not the
+    // connection's loss, must be what asks.
+    const slow = client.slow(null, { timeoutMs: 60_000 });
+    slow.catch(() => {});
+    await waitFor(() => clientCore(client).endpoints()[0]?.outstanding === 1, 'the slow call');
+    expect(resolver.asked).toBe(0);
+    const closing = server.close({ graceMs: 60_000 });
+    await waitFor(() => states(client)[a] === 'draining', 'the GOAWAY');
+    expect(resolver.asked).toBe(1);
+    release();
+    expect(await slow).toBe('slow');
+    await closing;
+  });
+
   it('least-outstanding weighs calls in flight by weight', async () => {
     const { net, endpoints, release } = await servers(2);
     const [a, b] = endpoints as [string, string];

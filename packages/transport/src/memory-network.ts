@@ -169,6 +169,11 @@ export class MemoryNetworkCore implements MemoryNetwork {
     setImmediate(() => this.#link(subscriber, endpoint));
   }
 
+  /** The subscriber disconnected from `endpoint`: it is no longer linked when a publisher binds there. */
+  disconnectSubscriber(subscriber: MemorySubscriber, endpoint: string): void {
+    this.#subscribers.get(subscriber)?.delete(endpoint);
+  }
+
   /** The subscriber closed. */
   forgetSubscriber(subscriber: MemorySubscriber): void {
     this.#subscribers.delete(subscriber);

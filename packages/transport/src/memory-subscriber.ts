@@ -78,6 +78,17 @@ export class MemorySubscriber extends TransportCore implements SubscriberTranspo
     this.net.connectSubscriber(this, endpoint);
   }
 
+  /** Undoes `connect(endpoint)`: unlinks that publisher and stops linking to it again. */
+  disconnect(endpoint: string): void {
+    if (this.closedFlag) throw closedError();
+    this.net.disconnectSubscriber(this, endpoint);
+    const publisher = this.links.get(endpoint);
+    if (publisher === undefined) return;
+    this.links.delete(endpoint);
+    publisher.detach(this);
+    this.emitter.emit('disconnected', { endpoint, peer: endpoint, reason: 'closed' });
+  }
+
   subscribe(prefix: Uint8Array): void {
     if (this.closedFlag) throw closedError();
     const k = key(prefix);

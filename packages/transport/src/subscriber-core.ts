@@ -95,6 +95,9 @@ export abstract class SubscriberCore extends TransportCore {
   /** Connects the engine's socket to `endpoint`. */
   protected abstract connectSocket(endpoint: string): void;
 
+  /** Disconnects the engine's socket from `endpoint` (ignored when not connected). */
+  protected abstract disconnectSocket(endpoint: string): void;
+
   /** The engine's socket, for (un)subscribing. */
   protected abstract readonly socket: {
     subscribe(prefix: Buffer): void;
@@ -109,6 +112,12 @@ export abstract class SubscriberCore extends TransportCore {
   connect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     this.connectSocket(endpoint);
+  }
+
+  /** Undoes `connect(endpoint)`: closes that connection, stops reconnecting to it. */
+  disconnect(endpoint: string): void {
+    if (this.closedFlag) throw closedError();
+    this.disconnectSocket(endpoint);
   }
 
   /** Subscribes to a topic prefix (bytes). */

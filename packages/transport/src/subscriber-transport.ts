@@ -65,6 +65,14 @@ class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
     }
   }
 
+  protected disconnectSocket(endpoint: string): void {
+    try {
+      this.socket.disconnect(endpoint);
+    } catch {
+      // libzmq refuses (ENOENT) an endpoint never connected to: nothing to undo.
+    }
+  }
+
   close(): Promise<void> {
     if (!this.closedFlag) {
       this.closedFlag = true;

@@ -234,6 +234,14 @@ export interface PublisherTransport extends TransportBase {
 export interface SubscriberTransport extends TransportBase, AsyncIterable<Delivery> {
   /** Connects to one more publisher or broker endpoint. */
   connect(endpoint: string): void;
+  /**
+   * Undoes `connect(endpoint)` (same string): closes that connection and
+   * stops reconnecting to it, so nothing more arrives from that publisher
+   * and its address is no longer dialled (a publisher discovery removed).
+   * Messages it sent that were already received are still delivered. An
+   * endpoint never connected to is ignored.
+   */
+  disconnect(endpoint: string): void;
   /** Subscribes to a topic prefix (bytes). */
   subscribe(prefix: Uint8Array): void;
   /** Removes one subscription made with `subscribe`. */

@@ -61,6 +61,10 @@ class ZmtpSubscriber extends SubscriberCore implements SubscriberTransport {
     }
   }
 
+  protected disconnectSocket(endpoint: string): void {
+    this.socket.disconnect(endpoint);
+  }
+
   private onMessage(frames: Uint8Array[]): void {
     const head = this.accept(frames);
     if (head !== null) this.inbox.push({ topic: frames[0]!, head, large: frames[2] });

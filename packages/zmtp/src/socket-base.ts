@@ -208,6 +208,24 @@ export abstract class SocketBase<E extends BaseEvents>
     this.dial(dialer);
   }
 
+  /**
+   * Undoes `connect(endpoint)` (every connect to that exact string): stops
+   * reconnecting to it and closes its connection (flushed within
+   * `lingerMs`), as libzmq's `zmq_disconnect`. Unknown endpoints are ignored.
+   */
+  disconnect(endpoint: string): void {
+    if (this.closed) return;
+    for (let i = this.dialers.length - 1; i >= 0; i--) {
+      const d = this.dialers[i]!;
+      if (d.endpoint !== endpoint) continue;
+      this.dialers.splice(i, 1);
+      d.stopped = true;
+      if (d.timer !== undefined) clearTimeout(d.timer);
+      d.socket?.destroy();
+      d.conn?.close(this.opts.lingerMs);
+    }
+  }
+
   /** Stops reading from every connection (a slow consumer bounds memory); new connections start paused. */
   pause(): void {
     this.paused = true;

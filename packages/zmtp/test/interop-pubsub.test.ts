@@ -92,3 +92,48 @@ describe('XPUB/SUB interop with libzmq', () => {
     expect(got).toEqual(['hello']);
   });
 });
+
+describe('SUB disconnect(endpoint)', () => {
+  it('closes that connection and stops reconnecting to it; the other publisher continues', async () => {
+    const got: string[] = [];
+    const opts = { reconnectIntervalMs: 5, reconnectIntervalMaxMs: 5 };
+    const sub = res.add(
+      createSub({ ...opts, onMessage: (f) => got.push(Buffer.from(f[0]!).toString()) }),
+    );
+    sub.subscribe('');
+    const a = res.add(createXPub());
+    const b = res.add(createXPub());
+    let subsA = 0;
+    let subsB = 0;
+    a.on('subscribe', () => subsA++);
+    b.on('subscribe', () => subsB++);
+    const epA = await a.bind('tcp://127.0.0.1:0');
+    const epB = await b.bind('tcp://127.0.0.1:0');
+    sub.connect(epA);
+    sub.connect(epB);
+    await waitFor(() => subsA === 1 && subsB === 1, 'both subscribed');
+    const gone: string[] = [];
+    sub.on('disconnect', (peer, reason) => gone.push(`${peer.endpoint} ${reason}`));
+    sub.disconnect(epA);
+    expect(gone).toEqual([`${epA} closed`]);
+    a.send([Buffer.from('from a')]);
+    b.send([Buffer.from('from b')]);
+    await waitFor(() => got.includes('from b'), 'message from b');
+    // Restart A on its port, then B on its: the SUB reconnecting to B (same
+    // backoff) shows a reconnect cycle passed; A must not have been dialled.
+    await a.close();
+    const a2 = res.add(createXPub());
+    let a2Connects = 0;
+    a2.on('connect', () => a2Connects++);
+    await a2.bind(epA);
+    await b.close();
+    const b2 = res.add(createXPub());
+    let subsB2 = 0;
+    b2.on('subscribe', () => subsB2++);
+    await b2.bind(epB);
+    await waitFor(() => subsB2 === 1, 'resubscribed to the restarted b');
+    expect(a2Connects).toBe(0);
+    expect(got).toEqual(['from b']);
+    expect(sub.stats().connections).toBe(1);
+  });
+});

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery, SubscriberTransport } from '../../src/index.js';
 import { checkNumbered, numbered, Resources, waitFor, waitForStall, within } from '../helpers.js';
-import { ENGINES, engine } from './engines.js';
+import { type ContractPublisher, ENGINES, engine } from './engines.js';
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
@@ -27,6 +27,23 @@ async function collect(
     if (stop(all)) break;
   }
   return all;
+}
+
+/**
+ * Listens on the address a closed publisher had: libzmq frees the port
+ * asynchronously after close, so ADDRESS_IN_USE is retried for a while.
+ */
+async function listenAgain(pub: ContractPublisher, endpoint: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await pub.listen(endpoint);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ADDRESS_IN_USE' || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 describe.each(ENGINES)('pub/sub contract on %s', (name) => {
@@ -152,6 +169,55 @@ describe.each(ENGINES)('pub/sub contract on %s', (name) => {
     await within(producer, 30_000, 'producer');
     expect(received).toBe(N);
     expect(pub.stats().drops).toBe(0);
+  });
+
+  it('disconnect(endpoint) drops one publisher for good; the other continues', async () => {
+    const pubA = resources.add(e.publisher());
+    const pubB = resources.add(e.publisher());
+    const epA = await pubA.listen(e.address());
+    const epB = await pubB.listen(e.address());
+    const sub = resources.add(e.subscriber([epA, epB]));
+    sub.subscribe(t(''));
+    await pubA.waitForSubscribers(1, { timeoutMs: 10_000 });
+    await pubB.waitForSubscribers(1, { timeoutMs: 10_000 });
+
+    // Reading while disconnecting, as a subscriber does: libzmq ends the
+    // connection when the socket next processes its commands.
+    const first = within(
+      collect(sub, () => true),
+      10_000,
+      'the message from B',
+    );
+    const aLeft = new Promise<{ reason: string }>((resolve) => pubA.on('disconnected', resolve));
+    sub.disconnect(epA);
+    sub.disconnect(e.nowhere()); // never connected: ignored
+    await within(aLeft, 10_000, 'publisher A to see the subscriber leave');
+    await waitFor(() => pubA.subscriptions().size === 0, 'the subscription at A to go');
+    await pubA.publish(t('a'), t('a1'));
+    await pubB.publish(t('b'), t('b1'));
+    expect((await first).map((d) => text(d.message))).toEqual(['b1']);
+    const next = within(
+      collect(sub, () => true),
+      10_000,
+      'the message from the restarted B',
+    );
+
+    // Restart A, then B, each on its own address: the subscriber coming back
+    // to B shows it went through reconnecting; it must not have dialled A.
+    await pubA.close();
+    const pubA2 = resources.add(e.publisher());
+    let a2Joined = 0;
+    pubA2.on('connected', () => a2Joined++);
+    expect(await listenAgain(pubA2, epA)).toBe(epA);
+    await pubB.close();
+    const pubB2 = resources.add(e.publisher());
+    expect(await listenAgain(pubB2, epB)).toBe(epB);
+    await pubB2.waitForSubscribers(1, { timeoutMs: 10_000 });
+    expect(a2Joined).toBe(0);
+    expect(pubA2.subscriptions().size).toBe(0);
+    await pubA2.publish(t('a'), t('a2'));
+    await pubB2.publish(t('b'), t('b2'));
+    expect((await next).map((d) => text(d.message))).toEqual(['b2']);
   });
 
   it('reports subscribers joining and leaving on both sides; close is idempotent and final', async () => {

@@ -21,6 +21,10 @@
  * - The cookie key is random per connection and forgotten once INITIATE has
  *   been checked (libzmq's rotation), so a cookie is never accepted twice.
  */
+
+export {
+  encodeErrorCommand as curveErrorCommand,
+  handshakeErrorReason as curveErrorReason,
+} from './command.js';
 export { type CurveClientOptions, curveClient } from './curve-client.js';
 export { type CurveServerOptions, curveServer } from './curve-server.js';
-export { curveErrorCommand, curveErrorReason } from './curve-wire.js';

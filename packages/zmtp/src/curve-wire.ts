@@ -1,10 +1,9 @@
 /**
- * CurveZMQ wire constants (command sizes, nonce prefixes, box flags), the
- * small helpers both CURVE sides use to build and check commands, and the
- * ERROR command. The protocol and libzmq's wire choices are described in
- * `curve-mechanism.ts`.
+ * CurveZMQ wire constants (command sizes, nonce prefixes, box flags) and the
+ * small helpers both CURVE sides use to build and check commands. The
+ * protocol and libzmq's wire choices are described in `curve-mechanism.ts`.
  */
-import { decodeCommand, encodeCommand } from './command.js';
+import { decodeCommand, errorCommandReason } from './command.js';
 import { boxBeforeNm, type CurveSecret } from './curve-box.js';
 import { ZmtpError } from './errors.js';
 
@@ -95,27 +94,6 @@ export function commandName(body: Uint8Array): string {
 
 /** The `PEER_ERROR` for the peer's ERROR command `body`, with its reason. */
 export function peerError(body: Uint8Array): ZmtpError {
-  const { data } = decodeCommand(body);
-  const n = data[0] ?? 0;
-  const reason = Buffer.from(data.subarray(1, 1 + n)).toString('latin1');
+  const reason = errorCommandReason(decodeCommand(body).data);
   return new ZmtpError('PEER_ERROR', `CURVE: peer refused the handshake: ${reason}`);
-}
-
-/** The body of an ERROR command (RFC 37) with `reason` (at most 255 bytes). */
-export function curveErrorCommand(reason: string): Uint8Array {
-  const r = enc.encode(reason).subarray(0, 255);
-  const data = new Uint8Array(1 + r.length);
-  data[0] = r.length;
-  data.set(r, 1);
-  return encodeCommand('ERROR', data);
-}
-
-/**
- * The reason an engine should put in the ERROR command for a failed
- * handshake: `400` for `UNAUTHORIZED` (what libzmq sends when ZAP refuses;
- * libzmq peers then report an authentication failure), else the error's
- * message cut to 255 bytes.
- */
-export function curveErrorReason(err: ZmtpError): string {
-  return err.code === 'UNAUTHORIZED' ? '400' : err.message.slice(0, 255);
 }

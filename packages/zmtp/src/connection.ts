@@ -14,22 +14,12 @@ import {
   handshakeErrorReason,
 } from './command.js';
 import { ZmtpError } from './errors.js';
-import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, headerSize, writeHeader } from './frame-decoder.js';
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder } from './frame-decoder.js';
+import { writeFrame, writeMessage } from './frame-writer.js';
 import { encodeGreeting, GreetingReader } from './greeting.js';
 import { Heartbeat } from './heartbeat.js';
 import type { MechanismFactory, MechanismSession } from './mechanism.js';
-
-/** ZMTP socket types this package speaks. */
-export type SocketType = 'DEALER' | 'ROUTER' | 'PUB' | 'SUB' | 'XPUB' | 'XSUB';
-
-const compatible: Record<SocketType, readonly string[]> = {
-  DEALER: ['ROUTER', 'DEALER', 'REP'],
-  ROUTER: ['DEALER', 'ROUTER', 'REQ'],
-  PUB: ['SUB', 'XSUB'],
-  XPUB: ['SUB', 'XSUB'],
-  SUB: ['PUB', 'XPUB'],
-  XSUB: ['PUB', 'XPUB'],
-};
+import { checkPeerSocketType, type SocketType } from './socket-type.js';
 
 /** Why a connection ended. */
 export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol';
@@ -58,9 +48,6 @@ export interface ConnectionOwner {
 }
 
 const empty = new Uint8Array(0);
-const latin1 = new TextDecoder('latin1');
-/** Below this total size a message is copied into one buffer and written with one syscall. */
-const COALESCE_BYTES = 16 * 1024;
 
 /** One ZMTP peer connection. */
 export class Connection {
@@ -278,14 +265,7 @@ export class Connection {
     for (const body of step.send) this.writeFrame(FLAG_COMMAND, body);
     if (step.done === undefined) return;
     const props = step.done.peerProperties;
-    const type = props.get('socket-type');
-    const typeName = type === undefined ? '' : latin1.decode(type);
-    if (!compatible[this.opts.socketType].includes(typeName)) {
-      throw new ZmtpError(
-        'PROTOCOL',
-        `socket type ${this.opts.socketType} cannot talk to ${typeName || 'an untyped peer'}`,
-      );
-    }
+    checkPeerSocketType(this.opts.socketType, props);
     this.peerProperties = props;
     this.peerPublicKey = step.done.peerPublicKey;
     this.state = 'ready';
@@ -396,54 +376,19 @@ export class Connection {
   }
 
   private writeFrame(flags: number, body: Uint8Array): boolean {
-    let f = flags;
-    let b = body;
     if (this.session.transformsFrames && this.state === 'ready') {
       const w = this.session.encode({ flags, body });
-      f = w.flags;
-      b = w.body;
+      return writeFrame(this.socket, w.flags, w.body);
     }
-    const out = Buffer.allocUnsafe(headerSize(b.length) + b.length);
-    const at = writeHeader(out, 0, f, b.length);
-    out.set(b, at);
-    return this.socket.write(out);
+    return writeFrame(this.socket, flags, body);
   }
 
   /** Writes one message; returns socket.write's verdict. */
   private writeMessage(frames: readonly Uint8Array[]): boolean {
+    if (!this.session.transformsFrames) return writeMessage(this.socket, frames);
     const n = frames.length;
-    if (this.session.transformsFrames) {
-      let ok = true;
-      for (let i = 0; i < n; i++) ok = this.writeFrame(i < n - 1 ? FLAG_MORE : 0, frames[i]!);
-      return ok;
-    }
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const len = frames[i]!.length;
-      total += headerSize(len) + len;
-    }
-    if (total <= COALESCE_BYTES) {
-      const out = Buffer.allocUnsafe(total);
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        const f = frames[i]!;
-        at = writeHeader(out, at, i < n - 1 ? FLAG_MORE : 0, f.length);
-        out.set(f, at);
-        at += f.length;
-      }
-      return this.socket.write(out);
-    }
-    // Large message: headers and bodies written as they are (no copy of big bodies), in one corked batch.
-    this.socket.cork();
     let ok = true;
-    for (let i = 0; i < n; i++) {
-      const f = frames[i]!;
-      const h = Buffer.allocUnsafe(headerSize(f.length));
-      writeHeader(h, 0, i < n - 1 ? FLAG_MORE : 0, f.length);
-      this.socket.write(h);
-      ok = this.socket.write(f);
-    }
-    this.socket.uncork();
+    for (let i = 0; i < n; i++) ok = this.writeFrame(i < n - 1 ? FLAG_MORE : 0, frames[i]!);
     return ok;
   }
 }

@@ -9,7 +9,6 @@ import {
   boxSeal,
   type CurveSecret,
   generateCurveSecret,
-  importCurveSecret,
   randomBytes,
 } from './curve-box.js';
 import { CurveCodec, CurveSession } from './curve-codec.js';
@@ -18,9 +17,9 @@ import {
   beforeNm,
   commandName,
   enc,
-  equalBytes,
   HELLO_SIZE,
   handshake,
+  importLongTermKeys,
   nonce,
   P_HELLO,
   P_INITIATE,
@@ -155,10 +154,6 @@ class CurveClientSession extends CurveSession {
  */
 export function curveClient(options: CurveClientOptions): MechanismFactory {
   const serverKey = curveKeyBytes(options.serverPublicKey, 'serverPublicKey');
-  const publicKey = curveKeyBytes(options.publicKey, 'publicKey');
-  const secret = importCurveSecret(curveKeyBytes(options.secretKey, 'secretKey'));
-  if (!equalBytes(secret.publicKey, publicKey)) {
-    throw new RangeError('curveClient: publicKey does not belong to secretKey');
-  }
+  const secret = importLongTermKeys(options.publicKey, options.secretKey, 'curveClient');
   return (context) => new CurveClientSession(serverKey, secret, context);
 }

@@ -9,7 +9,6 @@ import {
   boxSeal,
   type CurveSecret,
   generateCurveSecret,
-  importCurveSecret,
   randomBytes,
 } from './curve-box.js';
 import { CurveCodec, CurveSession } from './curve-codec.js';
@@ -23,6 +22,7 @@ import {
   handshake,
   hex,
   INITIATE_MIN,
+  importLongTermKeys,
   nonce,
   P_COOKIE,
   P_HELLO,
@@ -186,11 +186,7 @@ class CurveServerSession extends CurveSession {
  * long-term key as `peerPublicKey`.
  */
 export function curveServer(options: CurveServerOptions): MechanismFactory {
-  const publicKey = curveKeyBytes(options.publicKey, 'publicKey');
-  const secret = importCurveSecret(curveKeyBytes(options.secretKey, 'secretKey'));
-  if (!equalBytes(secret.publicKey, publicKey)) {
-    throw new RangeError('curveServer: publicKey does not belong to secretKey');
-  }
+  const secret = importLongTermKeys(options.publicKey, options.secretKey, 'curveServer');
   const allowed =
     options.allowedClientKeys === undefined
       ? undefined

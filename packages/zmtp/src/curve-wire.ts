@@ -4,7 +4,8 @@
  * protocol and libzmq's wire choices are described in `curve-mechanism.ts`.
  */
 import { decodeCommand, errorCommandReason } from './command.js';
-import { boxBeforeNm, type CurveSecret } from './curve-box.js';
+import { boxBeforeNm, type CurveSecret, importCurveSecret } from './curve-box.js';
+import { type CurveKey, curveKeyBytes } from './curve-keys.js';
 import { ZmtpError } from './errors.js';
 
 /** ZMTP frame flags (MORE, COMMAND) as `WireFrame.flags` carries them. */
@@ -96,4 +97,22 @@ export function commandName(body: Uint8Array): string {
 export function peerError(body: Uint8Array): ZmtpError {
   const reason = errorCommandReason(decodeCommand(body).data);
   return new ZmtpError('PEER_ERROR', `CURVE: peer refused the handshake: ${reason}`);
+}
+
+/**
+ * A side's long-term key pair, checked: both keys well-formed (32 bytes or
+ * 40 Z85 characters) and `publicKey` belonging to `secretKey`, else
+ * `RangeError` naming `who` (`curveClient`, `curveServer`).
+ */
+export function importLongTermKeys(
+  publicKey: CurveKey,
+  secretKey: CurveKey,
+  who: string,
+): CurveSecret {
+  const publicBytes = curveKeyBytes(publicKey, 'publicKey');
+  const secret = importCurveSecret(curveKeyBytes(secretKey, 'secretKey'));
+  if (!equalBytes(secret.publicKey, publicBytes)) {
+    throw new RangeError(`${who}: publicKey does not belong to secretKey`);
+  }
+  return secret;
 }

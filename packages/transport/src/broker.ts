@@ -322,25 +322,20 @@ class ZmqBroker implements Broker {
           }),
       handshakeFailed: (address, reason, code) => {
         this.counters.handshakeFailures++;
+        // `code` only when the peer gave one (ZAP status), as the event type says.
+        const withCode = code === undefined ? {} : { code };
         logger.warn(
-          code === undefined
-            ? { event: 'handshake-refused', side, address, mechanism: this.mechanism, reason }
-            : {
-                event: 'handshake-refused',
-                side,
-                address,
-                mechanism: this.mechanism,
-                reason,
-                code,
-              },
+          {
+            event: 'handshake-refused',
+            side,
+            address,
+            mechanism: this.mechanism,
+            reason,
+            ...withCode,
+          },
           'handshake refused',
         );
-        this.emitter.emit(
-          'handshakeFailed',
-          code === undefined
-            ? { side, endpoint: address, reason }
-            : { side, endpoint: address, reason, code },
-        );
+        this.emitter.emit('handshakeFailed', { side, endpoint: address, reason, ...withCode });
       },
     });
   }

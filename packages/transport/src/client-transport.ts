@@ -17,7 +17,7 @@ import {
   endpointError,
   errnoCode,
 } from './socket-options.js';
-import { DONE, observe } from './transport-core.js';
+import { DONE, handshakeFailedEvent, observe } from './transport-core.js';
 import type { ClientTransport } from './types.js';
 import { createZmtpClientTransport } from './zmtp-client-transport.js';
 import { chooseEngine } from './zmtp-options.js';
@@ -61,10 +61,7 @@ class ZmqClientTransport extends ClientCore {
       handshake: (address) => this.setConnected(address),
       disconnect: (address) => this.setDisconnected(address, 'disconnected'),
       handshakeFailed: (address, reason, code, permanent) => {
-        this.emitter.emit(
-          'handshakeFailed',
-          code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
-        );
+        this.emitter.emit('handshakeFailed', handshakeFailedEvent(address, reason, code));
         // The server refused our key: libzmq does not retry, so waiting for
         // readiness would only end in a timeout.
         if (permanent) this.failReady(new TransportError('HANDSHAKE', reason));

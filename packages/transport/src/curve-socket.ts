@@ -70,6 +70,37 @@ export function checkAllowedKeys(name: string, keys: Iterable<string>): string[]
   return [...keys].map((k, i) => checkCurveKey(`${name}[${i}]`, k));
 }
 
+/** A server's CURVE options once checked (Z85 keys, allow-list if any). */
+export interface CheckedServerCurve {
+  readonly secretKey: string;
+  readonly publicKey: string;
+  /** Undefined without an allow-list (every CURVE client is admitted). */
+  readonly allowedKeys: string[] | undefined;
+}
+
+/**
+ * Checks a server's CURVE options the same way for both engines: an
+ * allow-list needs `curve`, keys must be valid Z85. Undefined without
+ * `curve`; `TypeError` otherwise, with `names` (the caller's option names)
+ * in the message.
+ */
+export function checkServerCurve(
+  curve: ServerCurveOptions | undefined,
+  allowedKeys: Iterable<string> | undefined,
+  names: { readonly curve: string; readonly allowed: string },
+): CheckedServerCurve | undefined {
+  if (allowedKeys !== undefined && curve === undefined) {
+    throw new TypeError(`${names.allowed} needs ${names.curve} (the keys are CURVE client keys)`);
+  }
+  if (curve === undefined) return undefined;
+  return {
+    secretKey: checkCurveKey(`${names.curve}.secretKey`, curve.secretKey),
+    publicKey: checkCurveKey(`${names.curve}.publicKey`, curve.publicKey),
+    allowedKeys:
+      allowedKeys === undefined ? undefined : checkAllowedKeys(names.allowed, allowedKeys),
+  };
+}
+
 /**
  * Validates the keys and registers a ZAP domain for a CURVE server socket,
  * with the allow-list or (without one) admitting every CURVE client. The
@@ -83,20 +114,16 @@ export function setUpCurveServer(
   allowedKeys: Iterable<string> | undefined,
   names: { readonly curve: string; readonly allowed: string },
 ): CurveServer {
-  if (allowedKeys !== undefined && curve === undefined) {
-    throw new TypeError(`${names.allowed} needs ${names.curve} (the keys are CURVE client keys)`);
-  }
-  if (curve === undefined) return { socketOptions: {}, zap: undefined, hasAllowList: false };
-  const secretKey = checkCurveKey(`${names.curve}.secretKey`, curve.secretKey);
-  checkCurveKey(`${names.curve}.publicKey`, curve.publicKey);
-  const keys = allowedKeys === undefined ? undefined : checkAllowedKeys(names.allowed, allowedKeys);
+  const checked = checkServerCurve(curve, allowedKeys, names);
+  if (checked === undefined) return { socketOptions: {}, zap: undefined, hasAllowList: false };
+  const keys = checked.allowedKeys;
   // Every CURVE server registers a ZAP domain, with or without an allow-list:
   // the shared handler then answers for all of them (see zap-authenticator.ts).
   const zap = ZapAuthenticator.for().register(keys);
   return {
     socketOptions: {
       curveServer: true,
-      curveSecretKey: secretKey,
+      curveSecretKey: checked.secretKey,
       zapDomain: zap.domain,
       zapEnforceDomain: true,
     },

@@ -64,8 +64,14 @@ export abstract class EngineChoosing<T extends Listening> {
     return this.inner?.endpoints ?? [];
   }
 
-  /** Makes the real transport for `endpoint`'s engine (the first time) and binds it. */
-  listen(endpoint: string): Promise<string> {
+  /**
+   * {@link realize} for an operation that returns a promise: closed, or a
+   * transport that cannot be made, rejects instead of throwing.
+   */
+  protected withRealized<R>(
+    endpoint: string | undefined,
+    use: (inner: T) => Promise<R>,
+  ): Promise<R> {
     if (this.closedFlag) return Promise.reject(closedError());
     let inner: T;
     try {
@@ -73,7 +79,12 @@ export abstract class EngineChoosing<T extends Listening> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return inner.listen(endpoint);
+    return use(inner);
+  }
+
+  /** Makes the real transport for `endpoint`'s engine (the first time) and binds it. */
+  listen(endpoint: string): Promise<string> {
+    return this.withRealized(endpoint, (inner) => inner.listen(endpoint));
   }
 
   /** Replaces the allow-list now, or on the real transport once it is made. */

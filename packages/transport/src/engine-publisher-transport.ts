@@ -23,14 +23,7 @@ export class EngineChoosingPublisher
 
   publish(topic: Uint8Array, message: Uint8Array): Promise<void> {
     if (this.inner !== undefined) return this.inner.publish(topic, message);
-    if (this.closedFlag) return Promise.reject(closedError());
-    let inner: ZmqPublisherTransport;
-    try {
-      inner = this.realize(undefined);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return inner.publish(topic, message);
+    return this.withRealized(undefined, (inner) => inner.publish(topic, message));
   }
 
   subscriptions(): ReadonlyMap<string, number> {

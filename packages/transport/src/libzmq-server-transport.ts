@@ -14,7 +14,7 @@ import { Outbox } from './outbox.js';
 import { ServerCore, type ServerPeer } from './server-core.js';
 import type { ServerTransportOptions, ZmqServerTransport } from './server-transport.js';
 import { bindLibzmq, closeLibzmq, commonSocketOptions, errnoCode } from './socket-options.js';
-import { DONE, observe } from './transport-core.js';
+import { DONE, handshakeFailedEvent, observe } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
 
@@ -105,10 +105,7 @@ class ZmqServer extends ServerCore<Peer> {
     observe(this.socket, {
       handshakeFailed: (address, reason, code) => {
         this.handshakeFailures++;
-        this.emitter.emit(
-          'handshakeFailed',
-          code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
-        );
+        this.emitter.emit('handshakeFailed', handshakeFailedEvent(address, reason, code));
       },
     });
   }

@@ -125,6 +125,15 @@ export function describeHandshakeFailure(
   return code === undefined ? { reason } : { reason, code };
 }
 
+/** The `handshakeFailed` event for an Observer report; `code` only when libzmq gave one. */
+export function handshakeFailedEvent(
+  endpoint: string,
+  reason: string,
+  code: string | undefined,
+): TransportEvents['handshakeFailed'] {
+  return code === undefined ? { endpoint, reason } : { endpoint, reason, code };
+}
+
 /** Observer callbacks a transport cares about. */
 export interface ObserverHandlers {
   handshake?(address: string): void;
@@ -179,10 +188,7 @@ export function peerEvents(
       emitter.emit('disconnected', { endpoint: address, peer: address, reason: 'disconnected' }),
     handshakeFailed: (address, reason, code) => {
       onFailure();
-      emitter.emit(
-        'handshakeFailed',
-        code === undefined ? { endpoint: address, reason } : { endpoint: address, reason, code },
-      );
+      emitter.emit('handshakeFailed', handshakeFailedEvent(address, reason, code));
     },
   };
 }

@@ -9,7 +9,7 @@
 import { curveClient, curveServer, type MechanismFactory, z85Encode } from '@xsmb/zmtp';
 import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
 import { checkCurveKey } from './curve.js';
-import { type AllowList, checkAllowedKeys } from './curve-socket.js';
+import { type AllowList, checkServerCurve } from './curve-socket.js';
 
 /** A CURVE server's mechanism with its mutable allow-list and counter. */
 export interface ZmtpCurveServer extends AllowList {
@@ -26,11 +26,9 @@ export function zmtpCurveServer(
   allowedKeys: Iterable<string> | undefined,
   names: { readonly curve: string; readonly allowed: string },
 ): ZmtpCurveServer {
-  if (allowedKeys !== undefined && curve === undefined) {
-    throw new TypeError(`${names.allowed} needs ${names.curve} (the keys are CURVE client keys)`);
-  }
+  const checked = checkServerCurve(curve, allowedKeys, names);
   let denied = 0;
-  if (curve === undefined) {
+  if (checked === undefined) {
     return {
       mechanism: undefined,
       hasAllowList: false,
@@ -38,13 +36,11 @@ export function zmtpCurveServer(
       setAllowedKeys: () => {},
     };
   }
-  const secretKey = checkCurveKey(`${names.curve}.secretKey`, curve.secretKey);
-  const publicKey = checkCurveKey(`${names.curve}.publicKey`, curve.publicKey);
   let allowed: Set<string> | undefined =
-    allowedKeys === undefined ? undefined : new Set(checkAllowedKeys(names.allowed, allowedKeys));
+    checked.allowedKeys === undefined ? undefined : new Set(checked.allowedKeys);
   const mechanism = curveServer({
-    publicKey,
-    secretKey,
+    publicKey: checked.publicKey,
+    secretKey: checked.secretKey,
     authorize: (clientKey) => {
       if (allowed === undefined) return true;
       const ok = allowed.has(z85Encode(clientKey));

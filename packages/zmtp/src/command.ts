@@ -79,3 +79,28 @@ export function decodeProperties(data: Uint8Array): Map<string, Uint8Array> {
   }
   return props;
 }
+
+/** The body of an ERROR command (RFC 37) with `reason` (cut to 255 bytes). */
+export function encodeErrorCommand(reason: string): Uint8Array {
+  const r = ascii.encode(reason).subarray(0, 255);
+  const data = new Uint8Array(1 + r.length);
+  data[0] = r.length;
+  data.set(r, 1);
+  return encodeCommand('ERROR', data);
+}
+
+/** The reason carried by an ERROR command's `data` (decoded as latin1). */
+export function errorCommandReason(data: Uint8Array): string {
+  const n = data[0] ?? 0;
+  return latin1.decode(data.subarray(1, 1 + n));
+}
+
+/**
+ * The reason an engine puts in the ERROR command for a failed handshake:
+ * `400` for `UNAUTHORIZED` (what libzmq sends when ZAP refuses; libzmq peers
+ * then report an authentication failure and stop retrying), else the error's
+ * message.
+ */
+export function handshakeErrorReason(err: ZmtpError): string {
+  return err.code === 'UNAUTHORIZED' ? '400' : err.message.slice(0, 255);
+}

@@ -6,22 +6,20 @@
  * frame array handed to the owner.
  */
 import type { Socket } from 'node:net';
-import { decodeCommand, encodeCommand } from './command.js';
+import {
+  decodeCommand,
+  encodeCommand,
+  encodeErrorCommand,
+  errorCommandReason,
+  handshakeErrorReason,
+} from './command.js';
 import { ZmtpError } from './errors.js';
-import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, headerSize, writeHeader } from './frame-decoder.js';
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder } from './frame-decoder.js';
+import { writeFrame, writeMessage } from './frame-writer.js';
+import { encodeGreeting, GreetingReader } from './greeting.js';
+import { Heartbeat } from './heartbeat.js';
 import type { MechanismFactory, MechanismSession } from './mechanism.js';
-
-/** ZMTP socket types this package speaks. */
-export type SocketType = 'DEALER' | 'ROUTER' | 'PUB' | 'SUB' | 'XPUB' | 'XSUB';
-
-const compatible: Record<SocketType, readonly string[]> = {
-  DEALER: ['ROUTER', 'DEALER', 'REP'],
-  ROUTER: ['DEALER', 'ROUTER', 'REQ'],
-  PUB: ['SUB', 'XSUB'],
-  XPUB: ['SUB', 'XSUB'],
-  SUB: ['PUB', 'XPUB'],
-  XSUB: ['PUB', 'XPUB'],
-};
+import { checkPeerSocketType, type SocketType } from './socket-type.js';
 
 /** Why a connection ended. */
 export type DisconnectReason = 'closed' | 'disconnected' | 'handshake' | 'protocol';
@@ -49,11 +47,7 @@ export interface ConnectionOwner {
   connClose(conn: Connection, reason: DisconnectReason, error: ZmtpError | undefined): void;
 }
 
-const SIGNATURE_LEN = 64;
 const empty = new Uint8Array(0);
-const latin1 = new TextDecoder('latin1');
-/** Below this total size a message is copied into one buffer and written with one syscall. */
-const COALESCE_BYTES = 16 * 1024;
 
 /** One ZMTP peer connection. */
 export class Connection {
@@ -71,8 +65,7 @@ export class Connection {
   tag: unknown;
 
   private state: 'greeting' | 'handshake' | 'ready' | 'closed' = 'greeting';
-  private greetingBuf: Uint8Array | null = new Uint8Array(SIGNATURE_LEN);
-  private greetingHave = 0;
+  private greetingIn: GreetingReader | null = new GreetingReader();
   private readonly session: MechanismSession;
   private readonly decoder: FrameDecoder;
   private parts: Uint8Array[] = [];
@@ -81,9 +74,7 @@ export class Connection {
   private queueBytes = 0;
   private blocked = false;
   private timer: NodeJS.Timeout | undefined;
-  private lastRecv = Date.now();
-  private peerTtlMs = 0;
-  private pingSent = 0;
+  private readonly heartbeat: Heartbeat;
 
   constructor(
     readonly socket: Socket,
@@ -99,6 +90,11 @@ export class Connection {
     if (opts.identity !== undefined && opts.identity.length > 0)
       props.set('Identity', opts.identity);
     this.session = opts.mechanism({ properties: props, asServer: false });
+    this.heartbeat = new Heartbeat({
+      intervalMs: opts.heartbeatIntervalMs,
+      timeoutMs: opts.heartbeatTimeoutMs,
+      ttlMs: opts.heartbeatTtlMs,
+    });
     this.decoder = new FrameDecoder(
       (flags, body) => this.onFrame(flags, body),
       // A frame may not exceed the message bound; commands get a little headroom for CURVE boxes.
@@ -111,7 +107,7 @@ export class Connection {
       // 'close' follows and reports the end.
     });
     socket.on('close', () => this.finish('disconnected', undefined));
-    socket.write(this.greeting());
+    socket.write(encodeGreeting(this.session.name, this.session.asServer === true));
     if (opts.handshakeTimeoutMs > 0) {
       this.timer = setTimeout(
         () =>
@@ -198,15 +194,8 @@ export class Connection {
     if (this.state === 'closed') return;
     // Tell the peer why (RFC 23 ERROR), unless it was the peer that sent ERROR.
     if (this.state === 'handshake' && error.code !== 'PEER_ERROR') {
-      // "400" for a refused key: libzmq peers report exactly that as an
-      // authentication failure (as after a ZAP 400), and stop retrying.
-      const reason = error.code === 'UNAUTHORIZED' ? '400' : error.message.slice(0, 255);
-      const msg = new TextEncoder().encode(reason);
-      const data = new Uint8Array(1 + msg.length);
-      data[0] = msg.length;
-      data.set(msg, 1);
       try {
-        this.writeFrame(FLAG_COMMAND, encodeCommand('ERROR', data));
+        this.writeFrame(FLAG_COMMAND, encodeErrorCommand(handshakeErrorReason(error)));
       } catch {
         // The socket is going away anyway.
       }
@@ -229,34 +218,14 @@ export class Connection {
     this.owner.connClose(this, r, error);
   }
 
-  private greeting(): Uint8Array {
-    const g = new Uint8Array(SIGNATURE_LEN);
-    g[0] = 0xff;
-    g[9] = 0x7f;
-    g[10] = 3;
-    g[11] = 1;
-    for (let i = 0; i < this.session.name.length; i++) g[12 + i] = this.session.name.charCodeAt(i);
-    g[32] = this.session.asServer === true ? 1 : 0;
-    return g;
-  }
-
   private onData(chunk: Buffer): void {
-    this.lastRecv = Date.now();
+    this.heartbeat.lastRecv = Date.now();
     try {
       if (this.state === 'greeting') {
-        const buf = this.greetingBuf!;
-        const take = Math.min(SIGNATURE_LEN - this.greetingHave, chunk.length);
-        buf.set(chunk.subarray(0, take), this.greetingHave);
-        this.greetingHave += take;
-        // Check the signature as soon as its bytes arrive: garbage is dropped at once.
-        if (this.greetingHave >= 1 && buf[0] !== 0xff)
-          throw new ZmtpError('PROTOCOL', 'bad greeting signature');
-        if (this.greetingHave >= 10 && (buf[9]! & 1) !== 1)
-          throw new ZmtpError('PROTOCOL', 'bad greeting signature');
-        if (this.greetingHave >= 11 && buf[10]! < 3)
-          throw new ZmtpError('PROTOCOL', `unsupported ZMTP version ${buf[10]}`);
-        if (this.greetingHave < SIGNATURE_LEN) return;
-        this.onGreeting(buf);
+        const reader = this.greetingIn!;
+        const take = reader.push(chunk);
+        if (!reader.complete) return;
+        this.onGreeting(reader);
         if (take === chunk.length) return;
         chunk = chunk.subarray(take);
       }
@@ -272,12 +241,10 @@ export class Connection {
     }
   }
 
-  private onGreeting(g: Uint8Array): void {
-    this.greetingBuf = null;
-    this.peerMinor = g[10]! > 3 ? 1 : g[11]!;
-    let end = 12;
-    while (end < 32 && g[end] !== 0) end++;
-    const mech = latin1.decode(g.subarray(12, end));
+  private onGreeting(reader: GreetingReader): void {
+    this.greetingIn = null;
+    const { minor, mechanism: mech } = reader.read();
+    this.peerMinor = minor;
     if (mech !== this.session.name) {
       throw new ZmtpError(
         'MECHANISM',
@@ -298,21 +265,14 @@ export class Connection {
     for (const body of step.send) this.writeFrame(FLAG_COMMAND, body);
     if (step.done === undefined) return;
     const props = step.done.peerProperties;
-    const type = props.get('socket-type');
-    const typeName = type === undefined ? '' : latin1.decode(type);
-    if (!compatible[this.opts.socketType].includes(typeName)) {
-      throw new ZmtpError(
-        'PROTOCOL',
-        `socket type ${this.opts.socketType} cannot talk to ${typeName || 'an untyped peer'}`,
-      );
-    }
+    checkPeerSocketType(this.opts.socketType, props);
     this.peerProperties = props;
     this.peerPublicKey = step.done.peerPublicKey;
     this.state = 'ready';
     this.ready = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.opts.heartbeatIntervalMs > 0 || this.peerTtlMs > 0) this.armHeartbeat();
+    if (this.heartbeat.active) this.armHeartbeat();
     this.owner.connReady(this);
     if (this.state !== 'ready') return;
     if (this.queue.length > 0) this.onDrain();
@@ -361,14 +321,10 @@ export class Connection {
     const cmd = decodeCommand(body);
     switch (cmd.name) {
       case 'PING': {
-        if (cmd.data.length < 2) throw new ZmtpError('PROTOCOL', 'short PING');
-        const ttl = ((cmd.data[0]! << 8) | cmd.data[1]!) * 100;
-        if (ttl > 0 && this.peerTtlMs === 0) {
-          this.peerTtlMs = ttl;
-          if (this.timer === undefined) this.armHeartbeat();
-        }
-        // PONG echoes the ping context (at most 16 bytes).
-        this.writeFrame(FLAG_COMMAND, encodeCommand('PONG', cmd.data.subarray(2, 18)));
+        const pong = this.heartbeat.onPing(cmd.data);
+        // A first TTL from the peer starts the ticks when this side does not ping.
+        if (this.timer === undefined && this.heartbeat.active) this.armHeartbeat();
+        this.writeFrame(FLAG_COMMAND, pong);
         return;
       }
       case 'PONG':
@@ -379,11 +335,7 @@ export class Connection {
           this.owner.connSubscription(this, cmd.data, cmd.name === 'SUBSCRIBE');
         return;
       case 'ERROR': {
-        const n = cmd.data[0] ?? 0;
-        throw new ZmtpError(
-          'PEER_ERROR',
-          `peer sent ERROR: ${latin1.decode(cmd.data.subarray(1, 1 + n))}`,
-        );
+        throw new ZmtpError('PEER_ERROR', `peer sent ERROR: ${errorCommandReason(cmd.data)}`);
       }
       default:
         // Unknown commands are ignored, as RFC 37 asks.
@@ -392,41 +344,15 @@ export class Connection {
   }
 
   private armHeartbeat(): void {
-    const interval =
-      this.opts.heartbeatIntervalMs > 0
-        ? this.opts.heartbeatIntervalMs
-        : Math.max(100, this.peerTtlMs / 4);
+    const interval = this.heartbeat.intervalMs;
     const tick = (): void => {
       if (this.state !== 'ready') return;
-      const now = Date.now();
-      const silent = now - this.lastRecv;
-      if (this.peerTtlMs > 0 && silent > this.peerTtlMs) {
-        this.fail(
-          'protocol',
-          new ZmtpError('TIMEOUT', `peer silent for ${silent} ms (its TTL ${this.peerTtlMs} ms)`),
-        );
+      const due = this.heartbeat.tick(Date.now());
+      if (due instanceof ZmtpError) {
+        this.fail('protocol', due);
         return;
       }
-      if (this.opts.heartbeatIntervalMs > 0) {
-        if (this.pingSent > this.lastRecv && now - this.pingSent > this.opts.heartbeatTimeoutMs) {
-          this.fail(
-            'protocol',
-            new ZmtpError(
-              'TIMEOUT',
-              `no traffic for ${this.opts.heartbeatTimeoutMs} ms after PING`,
-            ),
-          );
-          return;
-        }
-        if (this.pingSent <= this.lastRecv) {
-          const ttl = Math.min(0xffff, Math.round(this.opts.heartbeatTtlMs / 100));
-          this.writeFrame(
-            FLAG_COMMAND,
-            encodeCommand('PING', new Uint8Array([ttl >> 8, ttl & 0xff])),
-          );
-          this.pingSent = now;
-        }
-      }
+      if (due !== undefined) this.writeFrame(FLAG_COMMAND, due);
       this.timer = setTimeout(tick, interval);
     };
     this.timer = setTimeout(tick, interval);
@@ -450,54 +376,19 @@ export class Connection {
   }
 
   private writeFrame(flags: number, body: Uint8Array): boolean {
-    let f = flags;
-    let b = body;
     if (this.session.transformsFrames && this.state === 'ready') {
       const w = this.session.encode({ flags, body });
-      f = w.flags;
-      b = w.body;
+      return writeFrame(this.socket, w.flags, w.body);
     }
-    const out = Buffer.allocUnsafe(headerSize(b.length) + b.length);
-    const at = writeHeader(out, 0, f, b.length);
-    out.set(b, at);
-    return this.socket.write(out);
+    return writeFrame(this.socket, flags, body);
   }
 
   /** Writes one message; returns socket.write's verdict. */
   private writeMessage(frames: readonly Uint8Array[]): boolean {
+    if (!this.session.transformsFrames) return writeMessage(this.socket, frames);
     const n = frames.length;
-    if (this.session.transformsFrames) {
-      let ok = true;
-      for (let i = 0; i < n; i++) ok = this.writeFrame(i < n - 1 ? FLAG_MORE : 0, frames[i]!);
-      return ok;
-    }
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const len = frames[i]!.length;
-      total += headerSize(len) + len;
-    }
-    if (total <= COALESCE_BYTES) {
-      const out = Buffer.allocUnsafe(total);
-      let at = 0;
-      for (let i = 0; i < n; i++) {
-        const f = frames[i]!;
-        at = writeHeader(out, at, i < n - 1 ? FLAG_MORE : 0, f.length);
-        out.set(f, at);
-        at += f.length;
-      }
-      return this.socket.write(out);
-    }
-    // Large message: headers and bodies written as they are (no copy of big bodies), in one corked batch.
-    this.socket.cork();
     let ok = true;
-    for (let i = 0; i < n; i++) {
-      const f = frames[i]!;
-      const h = Buffer.allocUnsafe(headerSize(f.length));
-      writeHeader(h, 0, i < n - 1 ? FLAG_MORE : 0, f.length);
-      this.socket.write(h);
-      ok = this.socket.write(f);
-    }
-    this.socket.uncork();
+    for (let i = 0; i < n; i++) ok = this.writeFrame(i < n - 1 ? FLAG_MORE : 0, frames[i]!);
     return ok;
   }
 }

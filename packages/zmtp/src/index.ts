@@ -6,7 +6,7 @@ export {
   encodeCommand,
   encodeProperties,
 } from './command.js';
-export type { DisconnectReason, SocketType } from './connection.js';
+export type { DisconnectReason } from './connection.js';
 export {
   type CurveKey,
   type CurveKeyPair,
@@ -44,5 +44,6 @@ export {
   RouterSocket,
 } from './router.js';
 export type { BaseEvents, PeerInfo, SocketStats } from './socket-base.js';
+export type { SocketType } from './socket-type.js';
 export { createSub, type SubEvents, type SubOptions, SubSocket } from './sub.js';
 export { createXPub, type XPubEvents, type XPubOptions, XPubSocket } from './xpub.js';

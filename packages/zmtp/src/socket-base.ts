@@ -5,16 +5,12 @@
  */
 import { unlinkSync } from 'node:fs';
 import * as net from 'node:net';
-import {
-  Connection,
-  type ConnectionOwner,
-  type DisconnectReason,
-  type SocketType,
-} from './connection.js';
+import { Connection, type ConnectionOwner, type DisconnectReason } from './connection.js';
 import { ZmtpEmitter } from './emitter.js';
 import { type Endpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 import { ZmtpError } from './errors.js';
 import { type ResolvedOptions, resolveOptions, type SocketOptions } from './options.js';
+import type { SocketType } from './socket-type.js';
 
 /** What the events tell about one peer connection. */
 export interface PeerInfo {

@@ -16,6 +16,7 @@ import {
   connectEndpoint,
   endpointError,
   errnoCode,
+  receiveOrClosed,
 } from './socket-options.js';
 import { DONE, handshakeFailedEvent, observe } from './transport-core.js';
 import type { ClientTransport } from './types.js';
@@ -164,13 +165,8 @@ class ZmqClientTransport extends ClientCore {
   protected readonly receive = async (): Promise<IteratorResult<Uint8Array>> => {
     const decoder = this.decoder;
     for (;;) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        // Closed (EAGAIN for the pending receive, EBADF afterwards): end the iteration.
-        return DONE;
-      }
+      const frames = await receiveOrClosed(this.socket);
+      if (frames === null) return DONE;
       const head = decoder.accept(frames, 0);
       if (head !== null) return { done: false, value: decoder.first(head, frames[1]) };
     }

@@ -13,7 +13,13 @@ import { resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ServerCore, type ServerPeer } from './server-core.js';
 import type { ServerTransportOptions, ZmqServerTransport } from './server-transport.js';
-import { bindLibzmq, closeLibzmq, commonSocketOptions, errnoCode } from './socket-options.js';
+import {
+  bindLibzmq,
+  closeLibzmq,
+  commonSocketOptions,
+  errnoCode,
+  receiveOrClosed,
+} from './socket-options.js';
 import { DONE, handshakeFailedEvent, observe } from './transport-core.js';
 import type { Inbound, PeerId } from './types.js';
 import type { ZapRegistration } from './zap-authenticator.js';
@@ -348,12 +354,8 @@ class ZmqServer extends ServerCore<Peer> {
 
   protected readonly receive = async (): Promise<IteratorResult<Inbound>> => {
     for (;;) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        return DONE;
-      }
+      const frames = await receiveOrClosed(this.socket);
+      if (frames === null) return DONE;
       const rid = frames[0]!;
       if (frames.length === 2 && frames[1]!.length === 0) {
         this.onNotify(rid);

@@ -169,3 +169,18 @@ export function closeLibzmq(socket: { linger: number; close(): void }, lingerMs:
   socket.linger = lingerMs;
   socket.close();
 }
+
+const closedFrames = (): null => null;
+
+/**
+ * The next message of a zeromq.js socket, or `null` once the socket is
+ * closed (the pending receive rejects with EAGAIN, later ones with EBADF):
+ * the receive loops end their iteration on `null`. One call per ZeroMQ
+ * message, which carries a whole burst, so the extra `.then` is not paid
+ * per envelope.
+ */
+export function receiveOrClosed(socket: {
+  receive(): Promise<Buffer[]>;
+}): Promise<Buffer[] | null> {
+  return socket.receive().then(undefined, closedFrames);
+}

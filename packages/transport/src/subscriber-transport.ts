@@ -7,7 +7,12 @@ import type { ClientCurveOptions } from './curve.js';
 import { curveClientSocketOptions } from './curve-socket.js';
 import { logTransportEvents } from './event-log.js';
 import { FRAMING_SLACK_BYTES, resolveOptions, type TransportOptions } from './options.js';
-import { commonSocketOptions, connectEndpoint, endpointError } from './socket-options.js';
+import {
+  commonSocketOptions,
+  connectEndpoint,
+  endpointError,
+  receiveOrClosed,
+} from './socket-options.js';
 import { SubscriberCore } from './subscriber-core.js';
 import { DONE, observe, peerEvents } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
@@ -87,12 +92,8 @@ class ZmqSubscriber extends SubscriberCore implements SubscriberTransport {
 
   private readonly receive = async (): Promise<IteratorResult<Delivery>> => {
     for (;;) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        return DONE;
-      }
+      const frames = await receiveOrClosed(this.socket);
+      if (frames === null) return DONE;
       const head = this.accept(frames);
       if (head !== null) return { done: false, value: this.first(frames[0]!, head, frames[2]) };
     }

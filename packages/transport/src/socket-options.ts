@@ -171,16 +171,21 @@ export function closeLibzmq(socket: { linger: number; close(): void }, lingerMs:
 }
 
 const closedFrames = (): null => null;
+const CLOSED: Promise<null> = Promise.resolve(null);
 
 /**
  * The next message of a zeromq.js socket, or `null` once the socket is
- * closed (the pending receive rejects with EAGAIN, later ones with EBADF):
- * the receive loops end their iteration on `null`. One call per ZeroMQ
- * message, which carries a whole burst, so the extra `.then` is not paid
- * per envelope.
+ * closed (the pending receive rejects with EAGAIN; on a socket already
+ * closed, `receive()` throws EBADF at once): the receive loops end their
+ * iteration on `null`. One call per ZeroMQ message, which carries a whole
+ * burst, so the extra `.then` is not paid per envelope.
  */
 export function receiveOrClosed(socket: {
   receive(): Promise<Buffer[]>;
 }): Promise<Buffer[] | null> {
-  return socket.receive().then(undefined, closedFrames);
+  try {
+    return socket.receive().then(undefined, closedFrames);
+  } catch {
+    return CLOSED;
+  }
 }

@@ -43,6 +43,25 @@ export function commonSocketOptions(o: ResolvedOptions): CommonSocketOptions {
   return common;
 }
 
+/** {@link commonSocketOptions} plus the high-water marks of a socket queueing both ways. */
+export interface QueueSocketOptions extends CommonSocketOptions {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+}
+
+/**
+ * The options of a socket that queues messages in both directions (DEALER,
+ * ROUTER, XPUB, the broker's XSUB): {@link commonSocketOptions} with both
+ * high-water marks from the resolved options.
+ */
+export function queueSocketOptions(o: ResolvedOptions): QueueSocketOptions {
+  return {
+    ...commonSocketOptions(o),
+    sendHighWaterMark: o.sendHighWaterMark,
+    receiveHighWaterMark: o.receiveHighWaterMark,
+  };
+}
+
 /** The `code` of a zeromq.js error (`EAGAIN`, `EHOSTUNREACH`, ...), if any. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {

@@ -5,7 +5,7 @@
  */
 
 import { Listeners } from '@xsmb/base';
-import type { RpcListener } from './call.js';
+import type { CallStartEvent, RpcListener } from './call.js';
 import { Code } from './code.js';
 import { type Envelope, Kind } from './envelope.js';
 import { kindName } from './kind-name.js';
@@ -76,13 +76,7 @@ export class CallEvents {
 
   started(call: EventCall, metadata: Readonly<Metadata>): void {
     if (!this.#hasStart) return;
-    this.listeners.emit('onCallStart', {
-      side: this.side,
-      path: call.path,
-      callId: call.callId,
-      peer: call.peer,
-      metadata,
-    });
+    this.listeners.emit('onCallStart', { ...this.#callFields(call), metadata });
   }
 
   /** One envelope of `call` went `direction`. */
@@ -116,13 +110,15 @@ export class CallEvents {
   ended(call: EventCall, error: RpcError | undefined, startedAt: number, at: number): void {
     if (!this.#hasEnd) return;
     this.listeners.emit('onCallEnd', {
-      side: this.side,
-      path: call.path,
-      callId: call.callId,
-      peer: call.peer,
+      ...this.#callFields(call),
       code: error ? error.code : Code.OK,
       error,
       durationMs: at - startedAt,
     });
+  }
+
+  /** The fields by which the start and end events name their call (in this order). */
+  #callFields(call: EventCall): Pick<CallStartEvent, 'side' | 'path' | 'callId' | 'peer'> {
+    return { side: this.side, path: call.path, callId: call.callId, peer: call.peer };
   }
 }

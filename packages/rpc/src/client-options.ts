@@ -1,21 +1,21 @@
 /** The options and counters of a client engine (`createClient` takes the options). */
 
 import type { Logger } from '@xsmb/base';
-import type { Codec } from '@xsmb/codec';
 import type {
   ClientTransportFactory,
   DiscoveryEvent,
   DnsResolverOptions,
   Resolver,
 } from '@xsmb/transport';
-import type { ClientInterceptor, RpcListener } from './call.js';
+import type { ClientInterceptor } from './call.js';
 import { Code } from './code.js';
 import type { LoadBalancing } from './connections.js';
 import type { RetryPolicy } from './engine.js';
+import type { EngineOptions } from './engine-options.js';
 import type { Metadata } from './metadata.js';
 
 /** Options of the client engine (see `createClient`). */
-export interface ClientCoreOptions {
+export interface ClientCoreOptions extends EngineOptions<ClientInterceptor> {
   /**
    * Server endpoints, e.g. `['tcp://127.0.0.1:5555']`, one connection each;
    * or resolver targets followed as they change: `dns:///name:port` (one
@@ -43,16 +43,10 @@ export interface ClientCoreOptions {
   onEndpointEvent?: (event: DiscoveryEvent) => void;
   /** Opens a connection; the ZeroMQ transport by default. */
   transport: ClientTransportFactory;
-  /** Envelope codec. */
-  codec: Codec;
   /** Default time budget of a call in ms. Default `30000`; `Infinity` for none. */
   timeoutMs?: number;
   /** Metadata sent with every call (call metadata wins on conflicts). Default none. */
   metadata?: Metadata;
-  /** Client interceptors, outermost first. Default none. */
-  interceptors?: readonly ClientInterceptor[];
-  /** Observe-only listeners. Default none. */
-  listeners?: readonly RpcListener[];
   /** Calls in flight at once; further calls wait (backpressure). Default `1024`. */
   maxInFlight?: number;
   /** Calls that may wait for an in-flight slot or a connection; beyond it `RESOURCE_EXHAUSTED`. Default `16384`. */

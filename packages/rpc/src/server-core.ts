@@ -11,17 +11,12 @@
 import type { Logger } from '@xsmb/base';
 import type { Codec } from '@xsmb/codec';
 import type { ServerTransport } from '@xsmb/transport';
-import type {
-  Authorize,
-  RpcListener,
-  ServerInterceptor,
-  ServerNext,
-  ServerRequest,
-} from './call.js';
+import type { Authorize, ServerInterceptor, ServerNext, ServerRequest } from './call.js';
 import { CallEvents } from './call-events.js';
 import { Code, codeName } from './code.js';
 import { DeadlineQueue, now } from './deadline-queue.js';
 import type { RegisteredMethod, ServerCore } from './engine.js';
+import type { EngineOptions } from './engine-options.js';
 import { encodeGoaway, Kind } from './envelope.js';
 import { composeChain } from './interceptor-chain.js';
 import type { Metadata } from './metadata.js';
@@ -34,21 +29,15 @@ import { ServerReplies } from './server-replies.js';
 import type { MethodInfo } from './service.js';
 
 /** Options of the server engine (see `createServer`). */
-export interface ServerCoreOptions {
+export interface ServerCoreOptions extends EngineOptions<ServerInterceptor> {
   /** The listening transport. */
   transport: ServerTransport;
-  /** Envelope codec. */
-  codec: Codec;
   /** Handlers running at once; further calls queue. Default `1024`. */
   maxConcurrency?: number;
   /** Calls that may queue behind `maxConcurrency`; beyond it `RESOURCE_EXHAUSTED`. Default `4096`. */
   maxQueuedCalls?: number;
   /** The retry hint sent in `xsmb-retry-after-ms` with `RESOURCE_EXHAUSTED`. Default `50`. */
   retryAfterMs?: number;
-  /** Server interceptors, outermost first. Default none. */
-  interceptors?: readonly ServerInterceptor[];
-  /** Observe-only listeners. Default none. */
-  listeners?: readonly RpcListener[];
   /**
    * Server-wide authorization, run before every handler (for client and bidi
    * streams: before any client message is accepted). Default none.

@@ -14,7 +14,7 @@ import { metadataSetter } from './metadata-carrier.js';
 import type { ClientTracingOptions } from './options.js';
 import { contextWithSpan } from './span-context.js';
 import { Telemetry } from './telemetry.js';
-import { TracedMessages } from './traced-messages.js';
+import { traceResponse } from './traced-response.js';
 
 /** A client interceptor that traces calls. */
 export interface ClientTracing {
@@ -97,29 +97,10 @@ function run(
     record.end(e);
     throw e;
   }
-  return response.then(
-    (r) => {
-      if (r.messages) {
-        r.messages = new TracedMessages(r.messages, {
-          record,
-          direction: 'received',
-          ends: true,
-          context: undefined,
-          stopped: stoppedByConsumer,
-        });
-        // A stream that is cancelled but never read would otherwise keep its span open.
-        const signal = request.signal;
-        if (signal) {
-          const cancelled = () => record.end(RpcError.from(signal.reason, Code.CANCELLED));
-          if (signal.aborted) cancelled();
-          else signal.addEventListener('abort', cancelled, { once: true });
-        }
-      } else record.end();
-      return r;
-    },
-    (e: unknown) => {
-      record.end(e);
-      throw e;
-    },
+  return traceResponse(
+    response,
+    { record, direction: 'received', context: undefined, stopped: stoppedByConsumer },
+    (e) => record.end(e),
+    request.signal,
   );
 }

@@ -14,7 +14,7 @@ import { metadataGetter } from './metadata-carrier.js';
 import type { ServerTracingOptions } from './options.js';
 import { contextWithSpan } from './span-context.js';
 import { type MethodTelemetry, Telemetry } from './telemetry.js';
-import { TracedMessages } from './traced-messages.js';
+import { traceResponse } from './traced-response.js';
 
 /**
  * Traces incoming calls: a SERVER span per call named `service/method`,
@@ -90,24 +90,10 @@ function serve(
     throw e;
   }
   if (!record && !m.streaming) return response;
-  return response.then(
-    (r) => {
-      if (r.messages) {
-        // The handler's generator runs on each pull, outside `context.with` above: bind every pull.
-        r.messages = new TracedMessages(r.messages, {
-          record,
-          direction: 'sent',
-          ends: true,
-          context: active,
-          stopped: () =>
-            abandoned(ctx) ?? new RpcError(Code.CANCELLED, 'the server stopped the stream'),
-        });
-      } else record?.end(abandoned(ctx));
-      return r;
-    },
-    (e: unknown) => {
-      record?.end(abandoned(ctx) ?? e);
-      throw e;
-    },
+  // The handler's generator runs on each pull, outside `context.with` above: bind every pull.
+  const stopped = () =>
+    abandoned(ctx) ?? new RpcError(Code.CANCELLED, 'the server stopped the stream');
+  return traceResponse(response, { record, direction: 'sent', context: active, stopped }, (e) =>
+    record?.end(abandoned(ctx) ?? e),
   );
 }

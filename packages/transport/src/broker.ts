@@ -16,9 +16,9 @@ import { resolveOptions, type TransportOptions } from './options.js';
 import {
   boundEndpoint,
   closedError,
-  commonSocketOptions,
   endpointError,
   normalizeBindEndpoint,
+  queueSocketOptions,
 } from './socket-options.js';
 import { observe } from './transport-core.js';
 import type { ZapRegistration } from './zap-authenticator.js';
@@ -191,11 +191,7 @@ class ZmqBroker implements Broker {
       throw new TypeError(`slowSubscriber must be 'drop' or 'block', got ${String(policy)}`);
     }
     this.policy = policy;
-    const common = commonSocketOptions(o);
-    const hwm = {
-      sendHighWaterMark: o.sendHighWaterMark,
-      receiveHighWaterMark: o.receiveHighWaterMark,
-    };
+    const queue = queueSocketOptions(o);
     // One ZAP domain per side, so each side has its own allow-list.
     const front = setUpCurveServer(options.curve, options.allowedPublisherKeys, {
       curve: 'curve',
@@ -208,10 +204,9 @@ class ZmqBroker implements Broker {
         curve: 'curve',
         allowed: 'allowedSubscriberKeys',
       });
-      frontend = new XSubscriber({ ...common, ...hwm, sendTimeout: 0, ...front.socketOptions });
+      frontend = new XSubscriber({ ...queue, sendTimeout: 0, ...front.socketOptions });
       this.backend = new XPublisher({
-        ...common,
-        ...hwm,
+        ...queue,
         noDrop: true,
         sendTimeout: 0,
         ...back.socketOptions,

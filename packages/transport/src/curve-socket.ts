@@ -62,13 +62,24 @@ export function zapAllowList(server: CurveServer): AllowList {
  */
 export function replaceAllowedKeys(list: AllowList, keys: Iterable<string>, what: string): void {
   if (!list.hasAllowList) throw new TypeError(`this ${what} was created without allowedClientKeys`);
-  list.setAllowedKeys(checkAllowedKeys('allowedClientKeys', keys));
+  list.setAllowedKeys(checkAllowedKeys(CLIENT_KEY_NAMES.allowed, keys));
 }
 
 /** Validates an allow-list of Z85 client keys; `name` labels errors (`name[i]`). */
 export function checkAllowedKeys(name: string, keys: Iterable<string>): string[] {
   return [...keys].map((k, i) => checkCurveKey(`${name}[${i}]`, k));
 }
+
+/** The option names a server's CURVE settings go by, for error messages. */
+export interface CurveOptionNames {
+  /** Name of the server keys option. */
+  readonly curve: string;
+  /** Name of the client key allow-list option. */
+  readonly allowed: string;
+}
+
+/** The option names of servers and publishers (`curve`, `allowedClientKeys`). */
+export const CLIENT_KEY_NAMES: CurveOptionNames = { curve: 'curve', allowed: 'allowedClientKeys' };
 
 /** A server's CURVE options once checked (Z85 keys, allow-list if any). */
 export interface CheckedServerCurve {
@@ -81,13 +92,13 @@ export interface CheckedServerCurve {
 /**
  * Checks a server's CURVE options the same way for both engines: an
  * allow-list needs `curve`, keys must be valid Z85. Undefined without
- * `curve`; `TypeError` otherwise, with `names` (the caller's option names)
- * in the message.
+ * `curve`; `TypeError` otherwise, with `names` (the caller's option names,
+ * default {@link CLIENT_KEY_NAMES}) in the message.
  */
 export function checkServerCurve(
   curve: ServerCurveOptions | undefined,
   allowedKeys: Iterable<string> | undefined,
-  names: { readonly curve: string; readonly allowed: string },
+  names: CurveOptionNames = CLIENT_KEY_NAMES,
 ): CheckedServerCurve | undefined {
   if (allowedKeys !== undefined && curve === undefined) {
     throw new TypeError(`${names.allowed} needs ${names.curve} (the keys are CURVE client keys)`);
@@ -107,12 +118,13 @@ export function checkServerCurve(
  * socket gets ZMQ_ZAP_DOMAIN + ZMQ_ZAP_ENFORCE_DOMAIN, so it refuses
  * everyone when the handler is gone (fail closed). Throws `TypeError` for
  * malformed keys or an allow-list without `curve`; nothing is registered then.
- * `names` are the option names used in error messages.
+ * `names` are the option names used in error messages (default
+ * {@link CLIENT_KEY_NAMES}).
  */
 export function setUpCurveServer(
   curve: ServerCurveOptions | undefined,
   allowedKeys: Iterable<string> | undefined,
-  names: { readonly curve: string; readonly allowed: string },
+  names: CurveOptionNames = CLIENT_KEY_NAMES,
 ): CurveServer {
   const checked = checkServerCurve(curve, allowedKeys, names);
   if (checked === undefined) return { socketOptions: {}, zap: undefined, hasAllowList: false };
@@ -130,6 +142,23 @@ export function setUpCurveServer(
     zap,
     hasAllowList: keys !== undefined,
   };
+}
+
+/**
+ * Constructs a CURVE server's socket with `open`, which gets the CURVE
+ * socket options to spread in; if it throws, the ZAP registration is
+ * released, else its domain would stay registered for a socket that never was.
+ */
+export function openCurveServerSocket<S>(
+  server: CurveServer,
+  open: (curveOptions: CurveServerSocketOptions) => S,
+): S {
+  try {
+    return open(server.socketOptions);
+  } catch (error) {
+    server.zap?.release();
+    throw error;
+  }
 }
 
 /** Validates a client's keys into socket options; `name` labels errors. */

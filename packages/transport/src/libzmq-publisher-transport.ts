@@ -6,7 +6,12 @@
  */
 
 import { XPublisher } from 'zeromq';
-import { curveClientSocketOptions, setUpCurveServer, zapAllowList } from './curve-socket.js';
+import {
+  curveClientSocketOptions,
+  openCurveServerSocket,
+  setUpCurveServer,
+  zapAllowList,
+} from './curve-socket.js';
 import { sendToSubscribers } from './fanout.js';
 import { resolveOptions } from './options.js';
 import { checkPublisherOptions, PublisherCore } from './publisher-core.js';
@@ -14,9 +19,9 @@ import type { PublisherTransportOptions, ZmqPublisherTransport } from './publish
 import {
   bindLibzmq,
   closeLibzmq,
-  commonSocketOptions,
   connectEndpoint,
   endpointError,
+  queueSocketOptions,
 } from './socket-options.js';
 import { observe, peerEvents } from './transport-core.js';
 import type { ZapRegistration } from './zap-authenticator.js';
@@ -30,29 +35,23 @@ class ZmqPublisher extends PublisherCore {
     const o = resolveOptions(options);
     const checked = checkPublisherOptions(options);
     const client = curveClientSocketOptions('curveClient', options.curveClient);
-    const security = setUpCurveServer(options.curve, options.allowedClientKeys, {
-      curve: 'curve',
-      allowed: 'allowedClientKeys',
-    });
+    const security = setUpCurveServer(options.curve, options.allowedClientKeys);
     super(o, checked, zapAllowList(security));
     this.zap = security.zap;
-    try {
-      this.socket = new XPublisher({
-        ...commonSocketOptions(o),
-        sendHighWaterMark: o.sendHighWaterMark,
-        receiveHighWaterMark: o.receiveHighWaterMark,
-        // A full subscriber fails the send at once (EAGAIN) instead of the
-        // silent per-subscriber drop of plain PUB: the writer then drops
-        // (counted) or backs off, per `slowSubscriber`.
-        noDrop: true,
-        sendTimeout: 0,
-        ...security.socketOptions,
-        ...client,
-      });
-    } catch (error) {
-      this.zap?.release();
-      throw error;
-    }
+    this.socket = openCurveServerSocket(
+      security,
+      (curveServer) =>
+        new XPublisher({
+          ...queueSocketOptions(o),
+          // A full subscriber fails the send at once (EAGAIN) instead of the
+          // silent per-subscriber drop of plain PUB: the writer then drops
+          // (counted) or backs off, per `slowSubscriber`.
+          noDrop: true,
+          sendTimeout: 0,
+          ...curveServer,
+          ...client,
+        }),
+    );
     // Every subscribe and unsubscribe, also duplicates, so counts are per subscriber.
     this.socket.verbosity = 'allSubsUnsubs';
     observe(

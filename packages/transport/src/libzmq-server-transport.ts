@@ -8,7 +8,7 @@
  */
 
 import { Router } from 'zeromq';
-import { setUpCurveServer, zapAllowList } from './curve-socket.js';
+import { openCurveServerSocket, setUpCurveServer, zapAllowList } from './curve-socket.js';
 import { resolveOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ServerCore, type ServerPeer } from './server-core.js';
@@ -16,8 +16,8 @@ import type { ServerTransportOptions, ZmqServerTransport } from './server-transp
 import {
   bindLibzmq,
   closeLibzmq,
-  commonSocketOptions,
   errnoCode,
+  queueSocketOptions,
   receiveOrClosed,
 } from './socket-options.js';
 import { DONE, handshakeFailedEvent, observe } from './transport-core.js';
@@ -81,27 +81,21 @@ class ZmqServer extends ServerCore<Peer> {
 
   constructor(options: ServerTransportOptions) {
     const o = resolveOptions(options);
-    const security = setUpCurveServer(options.curve, options.allowedClientKeys, {
-      curve: 'curve',
-      allowed: 'allowedClientKeys',
-    });
+    const security = setUpCurveServer(options.curve, options.allowedClientKeys);
     super(o, zapAllowList(security));
     this.zap = security.zap;
-    try {
-      this.socket = new Router({
-        ...commonSocketOptions(o),
-        sendHighWaterMark: o.sendHighWaterMark,
-        receiveHighWaterMark: o.receiveHighWaterMark,
-        sendTimeout: o.sendTimeoutMs,
-        // Never drop silently: unknown peers fail with EHOSTUNREACH, full ones
-        // with EAGAIN, and both are handled per peer by the writer.
-        mandatory: true,
-        ...security.socketOptions,
-      });
-    } catch (error) {
-      this.zap?.release();
-      throw error;
-    }
+    this.socket = openCurveServerSocket(
+      security,
+      (curveServer) =>
+        new Router({
+          ...queueSocketOptions(o),
+          sendTimeout: o.sendTimeoutMs,
+          // Never drop silently: unknown peers fail with EHOSTUNREACH, full ones
+          // with EAGAIN, and both are handled per peer by the writer.
+          mandatory: true,
+          ...curveServer,
+        }),
+    );
     this.socketState = this.socket;
     // Peer lifecycle as messages ([routing id, empty frame]) in the data
     // stream: the only way zeromq.js tells which routing id went away.

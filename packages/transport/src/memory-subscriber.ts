@@ -82,11 +82,7 @@ export class MemorySubscriber extends TransportCore implements SubscriberTranspo
   disconnect(endpoint: string): void {
     if (this.closedFlag) throw closedError();
     this.net.disconnectSubscriber(this, endpoint);
-    const publisher = this.links.get(endpoint);
-    if (publisher === undefined) return;
-    this.links.delete(endpoint);
-    publisher.detach(this);
-    this.emitter.emit('disconnected', { endpoint, peer: endpoint, reason: 'closed' });
+    this.dropLink(endpoint, 'closed');
   }
 
   subscribe(prefix: Uint8Array): void {
@@ -128,11 +124,16 @@ export class MemorySubscriber extends TransportCore implements SubscriberTranspo
 
   /** Called by the network: the link to `endpoint` broke. */
   unlink(endpoint: string): void {
+    this.dropLink(endpoint, 'disconnected');
+  }
+
+  /** Forgets the publisher at `endpoint`, if linked, and tells why (`closed`: this side disconnected). */
+  private dropLink(endpoint: string, reason: 'closed' | 'disconnected'): void {
     const publisher = this.links.get(endpoint);
     if (publisher === undefined) return;
     this.links.delete(endpoint);
     publisher.detach(this);
-    this.emitter.emit('disconnected', { endpoint, peer: endpoint, reason: 'disconnected' });
+    this.emitter.emit('disconnected', { endpoint, peer: endpoint, reason });
   }
 
   /** The publisher at whatever endpoint went away (closed or killed). */

@@ -113,10 +113,7 @@ function choosePublisherEngine(options: PublisherTransportOptions): ZmqPublisher
   // by the first listen() or connect().
   resolveOptions(options);
   checkPublisherOptions(options);
-  zmtpCurveServer(options.curve, options.allowedClientKeys, {
-    curve: 'curve',
-    allowed: 'allowedClientKeys',
-  });
+  zmtpCurveServer(options.curve, options.allowedClientKeys);
   zmtpCurveClient('curveClient', options.curveClient);
   // The engine follows the first endpoint: inproc:// exists only in libzmq.
   return new EngineChoosingPublisher((endpoint) => chooseEngine(undefined, endpoint), create, {

@@ -76,10 +76,7 @@ function chooseServerEngine(options: ServerTransportOptions): ZmqServerTransport
   if (options.engine !== undefined) return create(chooseEngine(options.engine));
   // Checked now, as an explicit engine would: the transport itself is made at listen().
   resolveOptions(options);
-  zmtpCurveServer(options.curve, options.allowedClientKeys, {
-    curve: 'curve',
-    allowed: 'allowedClientKeys',
-  });
+  zmtpCurveServer(options.curve, options.allowedClientKeys);
   // The engine follows the first endpoint: inproc:// exists only in libzmq.
   return new EngineChoosingServer((endpoint) => chooseEngine(undefined, endpoint), create, {
     given: options.allowedClientKeys !== undefined,

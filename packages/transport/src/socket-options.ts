@@ -43,6 +43,25 @@ export function commonSocketOptions(o: ResolvedOptions): CommonSocketOptions {
   return common;
 }
 
+/** {@link commonSocketOptions} plus the high-water marks of a socket queueing both ways. */
+export interface QueueSocketOptions extends CommonSocketOptions {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+}
+
+/**
+ * The options of a socket that queues messages in both directions (DEALER,
+ * ROUTER, XPUB, the broker's XSUB): {@link commonSocketOptions} with both
+ * high-water marks from the resolved options.
+ */
+export function queueSocketOptions(o: ResolvedOptions): QueueSocketOptions {
+  return {
+    ...commonSocketOptions(o),
+    sendHighWaterMark: o.sendHighWaterMark,
+    receiveHighWaterMark: o.receiveHighWaterMark,
+  };
+}
+
 /** The `code` of a zeromq.js error (`EAGAIN`, `EHOSTUNREACH`, ...), if any. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
@@ -171,16 +190,21 @@ export function closeLibzmq(socket: { linger: number; close(): void }, lingerMs:
 }
 
 const closedFrames = (): null => null;
+const CLOSED: Promise<null> = Promise.resolve(null);
 
 /**
  * The next message of a zeromq.js socket, or `null` once the socket is
- * closed (the pending receive rejects with EAGAIN, later ones with EBADF):
- * the receive loops end their iteration on `null`. One call per ZeroMQ
- * message, which carries a whole burst, so the extra `.then` is not paid
- * per envelope.
+ * closed (the pending receive rejects with EAGAIN; on a socket already
+ * closed, `receive()` throws EBADF at once): the receive loops end their
+ * iteration on `null`. One call per ZeroMQ message, which carries a whole
+ * burst, so the extra `.then` is not paid per envelope.
  */
 export function receiveOrClosed(socket: {
   receive(): Promise<Buffer[]>;
 }): Promise<Buffer[] | null> {
-  return socket.receive().then(undefined, closedFrames);
+  try {
+    return socket.receive().then(undefined, closedFrames);
+  } catch {
+    return CLOSED;
+  }
 }

@@ -73,6 +73,15 @@ export function zmtpEndpointError(endpoint: string, cause: unknown): TransportEr
   return new TransportError(mapped, `cannot use endpoint ${endpoint}: ${detail}`, { cause });
 }
 
+/** Connects a zmtp socket; a refused endpoint becomes a `TransportError` naming it. */
+export function connectZmtp(socket: { connect(endpoint: string): void }, endpoint: string): void {
+  try {
+    socket.connect(endpoint);
+  } catch (cause) {
+    throw zmtpEndpointError(endpoint, cause);
+  }
+}
+
 /**
  * Binds a zmtp socket and returns the real endpoint; `inproc://` (libzmq's
  * only) and bind failures become `TransportError`s naming `endpoint`.

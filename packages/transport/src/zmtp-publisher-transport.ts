@@ -13,12 +13,7 @@ import { resolveOptions } from './options.js';
 import { checkPublisherOptions, type PublishPass } from './publisher-core.js';
 import type { PublisherTransportOptions, ZmqPublisherTransport } from './publisher-transport.js';
 import { SyncPublisherCore } from './sync-publisher-core.js';
-import {
-  bindZmtp,
-  forwardPeerEvents,
-  zmtpEndpointError,
-  zmtpSocketOptions,
-} from './zmtp-options.js';
+import { bindZmtp, connectZmtp, forwardPeerEvents, zmtpSocketOptions } from './zmtp-options.js';
 import { zmtpCurveClient, zmtpCurveServer } from './zmtp-security.js';
 
 /** XPUB-based publisher transport on `@xsmb/zmtp`. */
@@ -27,10 +22,7 @@ class ZmtpPublisher extends SyncPublisherCore {
 
   constructor(options: PublisherTransportOptions) {
     const checked = checkPublisherOptions(options);
-    const security = zmtpCurveServer(options.curve, options.allowedClientKeys, {
-      curve: 'curve',
-      allowed: 'allowedClientKeys',
-    });
+    const security = zmtpCurveServer(options.curve, options.allowedClientKeys);
     const mechanism = security.mechanism ?? zmtpCurveClient('curveClient', options.curveClient);
     const o = resolveOptions(options);
     super(o, checked, security);
@@ -53,11 +45,7 @@ class ZmtpPublisher extends SyncPublisherCore {
   }
 
   protected connectSocket(endpoint: string): void {
-    try {
-      this.socket.connect(endpoint);
-    } catch (cause) {
-      throw zmtpEndpointError(endpoint, cause);
-    }
+    connectZmtp(this.socket, endpoint);
   }
 
   protected sendNext(pass: PublishPass): boolean {

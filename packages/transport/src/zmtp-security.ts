@@ -9,7 +9,12 @@
 import { curveClient, curveServer, type MechanismFactory, z85Encode } from '@xsmb/zmtp';
 import type { ClientCurveOptions, ServerCurveOptions } from './curve.js';
 import { checkCurveKey } from './curve.js';
-import { type AllowList, checkServerCurve } from './curve-socket.js';
+import {
+  type AllowList,
+  CLIENT_KEY_NAMES,
+  type CurveOptionNames,
+  checkServerCurve,
+} from './curve-socket.js';
 
 /** A CURVE server's mechanism with its mutable allow-list and counter. */
 export interface ZmtpCurveServer extends AllowList {
@@ -19,12 +24,13 @@ export interface ZmtpCurveServer extends AllowList {
 
 /**
  * Validates the keys as the libzmq engine does and builds the server
- * mechanism; `names` label errors with the option names the caller uses.
+ * mechanism; `names` label errors with the option names the caller uses
+ * (default {@link CLIENT_KEY_NAMES}).
  */
 export function zmtpCurveServer(
   curve: ServerCurveOptions | undefined,
   allowedKeys: Iterable<string> | undefined,
-  names: { readonly curve: string; readonly allowed: string },
+  names: CurveOptionNames = CLIENT_KEY_NAMES,
 ): ZmtpCurveServer {
   const checked = checkServerCurve(curve, allowedKeys, names);
   let denied = 0;

@@ -51,10 +51,7 @@ class ZmtpServer extends ServerCore<Peer> {
   };
 
   constructor(options: ServerTransportOptions) {
-    const security = zmtpCurveServer(options.curve, options.allowedClientKeys, {
-      curve: 'curve',
-      allowed: 'allowedClientKeys',
-    });
+    const security = zmtpCurveServer(options.curve, options.allowedClientKeys);
     const o = resolveOptions(options);
     super(o, security);
     const mechanism = security.mechanism;

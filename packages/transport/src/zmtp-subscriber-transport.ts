@@ -13,7 +13,7 @@ import { SubscriberCore } from './subscriber-core.js';
 import type { SubscriberTransportOptions } from './subscriber-transport.js';
 import { DONE } from './transport-core.js';
 import type { Delivery, SubscriberTransport } from './types.js';
-import { forwardPeerEvents, zmtpEndpointError, zmtpSocketOptions } from './zmtp-options.js';
+import { connectZmtp, forwardPeerEvents, zmtpSocketOptions } from './zmtp-options.js';
 import { zmtpCurveClient } from './zmtp-security.js';
 
 /** A received, accepted ZeroMQ message (see `SubscriberCore.accept`). */
@@ -54,11 +54,7 @@ class ZmtpSubscriber extends SubscriberCore implements SubscriberTransport {
   }
 
   protected connectSocket(endpoint: string): void {
-    try {
-      this.socket.connect(endpoint);
-    } catch (cause) {
-      throw zmtpEndpointError(endpoint, cause);
-    }
+    connectZmtp(this.socket, endpoint);
   }
 
   protected disconnectSocket(endpoint: string): void {

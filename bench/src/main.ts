@@ -177,7 +177,7 @@ async function runAll(
   const cells: CellResult[] = [];
   let index = 0;
   for (const { workload, subject, runs } of plan) {
-    const params = workload.params(options.mode);
+    const params = workload.params[options.mode];
     if (!runs) {
       cells.push({
         workload: workload.name,

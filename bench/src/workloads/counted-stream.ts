@@ -11,10 +11,10 @@ import { param, type Workload } from './workload.js';
 
 /** Parameters, timeout, rows and server half of a counted-stream workload. */
 export const COUNTED_STREAM = {
-  params: (mode) =>
-    mode === 'quick'
-      ? { warmupCount: 3000, count: 40_000, maxMs: 10_000 }
-      : { warmupCount: 20_000, count: 300_000, maxMs: 30_000 },
+  params: {
+    quick: { warmupCount: 3000, count: 40_000, maxMs: 10_000 },
+    full: { warmupCount: 20_000, count: 300_000, maxMs: 30_000 },
+  },
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
   metrics: [rateMetric('msg/s'), cpuMetric('msg')],
   server: rpcServerHalf,

@@ -41,10 +41,10 @@ async function publishFor(pub: Publisher, durationMs: number, maxMessages: numbe
 export const pubsub: Workload<'pubsub'> = {
   name: 'pubsub',
   description: '100 B messages, publisher and subscriber in separate processes; received/s',
-  params: (mode) =>
-    mode === 'quick'
-      ? { durationMs: 750, maxMessages: 20_000_000, idleMs: 1000 }
-      : { durationMs: 5000, maxMessages: 100_000_000, idleMs: 1000 },
+  params: {
+    quick: { durationMs: 750, maxMessages: 20_000_000, idleMs: 1000 },
+    full: { durationMs: 5000, maxMessages: 100_000_000, idleMs: 1000 },
+  },
   timeoutMs: (p) => 3 * param(p, 'durationMs') + 15_000,
   metrics: [
     { key: 'recvPerSec', label: 'received msg/s', better: 'higher' },

@@ -21,10 +21,10 @@ const growth = (start: string) => (m: Readonly<Record<string, number>>) => {
 export const streamMemory: Workload<'stream-memory'> = {
   name: 'stream-memory',
   description: 'server stream into a slow consumer; peak memory of both processes',
-  params: (mode) =>
-    mode === 'quick'
-      ? { count: 30_000, pauseEvery: 100, pauseMs: 2, maxMs: 15_000 }
-      : { count: 1_000_000, pauseEvery: 100, pauseMs: 2, maxMs: 90_000 },
+  params: {
+    quick: { count: 30_000, pauseEvery: 100, pauseMs: 2, maxMs: 15_000 },
+    full: { count: 1_000_000, pauseEvery: 100, pauseMs: 2, maxMs: 90_000 },
+  },
   timeoutMs: (p) => param(p, 'maxMs') + 15_000,
   metrics: [
     {

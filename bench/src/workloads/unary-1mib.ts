@@ -16,10 +16,10 @@ const MESSAGES: CallMessages = { make: makeLargeMessage, check: checkLargeMessag
 export const unary1Mib: Workload<'unary-1mib'> = {
   name: 'unary-1mib',
   description: '1 MiB echo, 1 call in flight; MB/s each way and p50',
-  params: (mode) =>
-    mode === 'quick'
-      ? { warmupCalls: 10, calls: 60, maxMs: 5000 }
-      : { warmupCalls: 50, calls: 500, maxMs: 20_000 },
+  params: {
+    quick: { warmupCalls: 10, calls: 60, maxMs: 5000 },
+    full: { warmupCalls: 50, calls: 500, maxMs: 20_000 },
+  },
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 15_000,
   metrics: [
     { key: 'mbPerSec', label: 'MB/s each way', better: 'higher', digits: 0 },

@@ -15,10 +15,10 @@ const MESSAGES: CallMessages = { make: makeMessage, check: checkMessage };
 export const unaryLatency: Workload<'unary-latency'> = {
   name: 'unary-latency',
   description: '1 call in flight; round-trip p50/p99 after a warm-up',
-  params: (mode) =>
-    mode === 'quick'
-      ? { warmupCalls: 300, calls: 2000, maxMs: 3000 }
-      : { warmupCalls: 2000, calls: 20_000, maxMs: 20_000 },
+  params: {
+    quick: { warmupCalls: 300, calls: 2000, maxMs: 3000 },
+    full: { warmupCalls: 2000, calls: 20_000, maxMs: 20_000 },
+  },
   timeoutMs: (p) => 2 * param(p, 'maxMs') + 10_000,
   metrics: [percentileMetric('p50'), percentileMetric('p99'), cpuMetric('call')],
   server: rpcServerHalf,

@@ -14,10 +14,10 @@ import { param, type Workload } from './workload.js';
 export const unaryThroughput: Workload<'unary-throughput'> = {
   name: 'unary-throughput',
   description: '64 calls in flight for a fixed duration; calls/s',
-  params: (mode) =>
-    mode === 'quick'
-      ? { inFlight: 64, warmupMs: 250, durationMs: 750 }
-      : { inFlight: 64, warmupMs: 1000, durationMs: 5000 },
+  params: {
+    quick: { inFlight: 64, warmupMs: 250, durationMs: 750 },
+    full: { inFlight: 64, warmupMs: 1000, durationMs: 5000 },
+  },
   timeoutMs: (p) => 3 * (param(p, 'warmupMs') + param(p, 'durationMs')) + 10_000,
   metrics: [
     rateMetric('calls/s'),

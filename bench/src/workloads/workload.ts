@@ -66,8 +66,8 @@ export interface Workload<N extends WorkloadName = WorkloadName> {
   name: N;
   /** One line: what is measured. */
   description: string;
-  /** Parameters for a run mode. */
-  params(mode: RunMode): Params;
+  /** Parameters of each run mode, as both halves get them. */
+  params: Readonly<Record<RunMode, Params>>;
   /** Hard cap for the measured part of one cell (process start has its own). */
   timeoutMs(params: Params): number;
   /** Rows shown in the table, in order. */

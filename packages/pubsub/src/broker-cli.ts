@@ -19,6 +19,7 @@
 
 import { parseArgs } from 'node:util';
 import { createBroker } from './broker.js';
+import { runBrokerProcess } from './broker-process.js';
 
 const DEPRECATED =
   'Deprecated: use `xsmb broker` from @xsmb/cli (same options); this command goes away in a later release.';
@@ -146,41 +147,15 @@ try {
   // Malformed keys (TypeError naming the option).
   fail((error as Error).message);
 }
-broker.on('handshakeFailed', (e) => {
-  const who = e.side === 'frontend' ? 'publisher' : 'subscriber';
-  process.stderr.write(
-    `xsmb-pubsub-broker: ${who} handshake failed (${e.endpoint}): ${e.reason}\n`,
-  );
-});
-let frontend: string;
-let backend: string;
 try {
-  [frontend, backend] = await broker.listen(values.frontend, values.backend);
+  await runBrokerProcess(broker, {
+    frontend: values.frontend,
+    backend: values.backend,
+    statsIntervalMs,
+    curvePublicKey: curve?.publicKey,
+    reportHandshakeFailure: (line) => process.stderr.write(`xsmb-pubsub-broker: ${line}\n`),
+  });
 } catch (error) {
-  await broker.close();
   process.stderr.write(`xsmb-pubsub-broker: ${(error as Error).message}\n`);
   process.exit(1);
 }
-process.stdout.write(
-  `${JSON.stringify(curve === undefined ? { frontend, backend } : { frontend, backend, curvePublicKey: curve.publicKey })}\n`,
-);
-
-const timer =
-  statsIntervalMs > 0
-    ? setInterval(() => {
-        process.stdout.write(`${JSON.stringify({ stats: broker.stats() })}\n`);
-      }, statsIntervalMs)
-    : undefined;
-
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  clearInterval(timer);
-  const stats = broker.stats();
-  await broker.close();
-  process.stdout.write(`${JSON.stringify({ stopped: true, stats })}\n`);
-  process.exitCode = 0;
-}
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());

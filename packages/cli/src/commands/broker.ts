@@ -4,12 +4,13 @@
  */
 
 import { createBroker } from '@xsmb/pubsub';
+import { runBrokerProcess } from '@xsmb/pubsub/internal';
 import { type Command, Option } from 'commander';
 import { pino } from 'pino';
 import { type CurveFlags, serverCurve, withCurveOptions } from '../curve-options.js';
 import { CliError } from '../exit-code.js';
 import { integer } from '../input.js';
-import { err, out } from '../output.js';
+import { err } from '../output.js';
 
 interface BrokerFlags extends CurveFlags {
   frontend: string;
@@ -95,9 +96,8 @@ XSMB_CURVE_SECRET_KEY (or XSMB_BROKER_CURVE_PUBLIC_KEY / XSMB_BROKER_CURVE_SECRE
     ) {
       throw new CliError('--allow-publisher-key and --allow-subscriber-key need CURVE keys');
     }
-    let broker: ReturnType<typeof createBroker>;
     try {
-      broker = createBroker({
+      const broker = createBroker({
         slowSubscriber: flags.slowSubscriber,
         ...(flags.hwm === undefined
           ? {}
@@ -117,42 +117,17 @@ XSMB_CURVE_SECRET_KEY (or XSMB_BROKER_CURVE_PUBLIC_KEY / XSMB_BROKER_CURVE_SECRE
               logger: pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true })),
             }),
       });
-    } catch (error) {
-      throw new CliError((error as Error).message);
-    }
-    // With --log-level the logger reports refused handshakes (as JSON).
-    if (flags.logLevel === undefined)
-      broker.on('handshakeFailed', (e) => {
-        err(
-          `xsmb: ${e.side === 'frontend' ? 'publisher' : 'subscriber'} handshake failed (${e.endpoint}): ${e.reason}`,
-        );
+      await runBrokerProcess(broker, {
+        frontend: flags.frontend,
+        backend: flags.backend,
+        statsIntervalMs: flags.statsIntervalMs,
+        curvePublicKey: curve?.publicKey,
+        // With --log-level the logger reports refused handshakes (as JSON).
+        reportHandshakeFailure:
+          flags.logLevel === undefined ? (line) => err(`xsmb: ${line}`) : undefined,
       });
-    let frontend: string;
-    let backend: string;
-    try {
-      [frontend, backend] = await broker.listen(flags.frontend, flags.backend);
     } catch (error) {
-      await broker.close();
       throw new CliError((error as Error).message);
     }
-    out(
-      JSON.stringify(
-        curve === undefined
-          ? { frontend, backend }
-          : { frontend, backend, curvePublicKey: curve.publicKey },
-      ),
-    );
-    const timer =
-      flags.statsIntervalMs > 0
-        ? setInterval(() => out(JSON.stringify({ stats: broker.stats() })), flags.statsIntervalMs)
-        : undefined;
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    clearInterval(timer);
-    const stats = broker.stats();
-    await broker.close();
-    out(JSON.stringify({ stopped: true, stats }));
   });
 }

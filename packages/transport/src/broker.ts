@@ -11,7 +11,12 @@ import { XPublisher, XSubscriber } from 'zeromq';
 import type { ServerCurveOptions } from './curve.js';
 import { checkAllowedKeys, setUpCurveServer } from './curve-socket.js';
 import { TransportEmitter } from './event-emitter.js';
-import { type SlowSubscriberPolicy, SubscriptionTable, sendToSubscribers } from './fanout.js';
+import {
+  type SlowSubscriberPolicy,
+  type SubscriberWaitOptions,
+  SubscriptionTable,
+  sendToSubscribers,
+} from './fanout.js';
 import { resolveOptions, type TransportOptions } from './options.js';
 import {
   boundEndpoint,
@@ -263,15 +268,11 @@ class ZmqBroker implements Broker {
   }
 
   subscriptions(): ReadonlyMap<string, number> {
-    return new Map(this.subs.map);
+    return this.subs.snapshot();
   }
 
-  waitForSubscribers(
-    count: number,
-    options: { topic?: Uint8Array; timeoutMs?: number } = {},
-  ): Promise<void> {
-    if (this.closedFlag) return Promise.reject(closedError('broker'));
-    return this.subs.wait(count, options.topic, options.timeoutMs);
+  waitForSubscribers(count: number, options: SubscriberWaitOptions = {}): Promise<void> {
+    return this.subs.wait(count, options, this.closedFlag ? closedError('broker') : undefined);
   }
 
   stats(): BrokerStats {

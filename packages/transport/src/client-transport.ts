@@ -80,14 +80,8 @@ class ZmqClientTransport extends ClientCore {
     if (endpoint.startsWith('inproc://')) this.setConnected(endpoint);
   }
 
-  protected write(): void {
-    void this.writeLoop();
-  }
-
   /** The writer loop: the only caller of `socket.send` (zeromq.js allows one at a time). */
-  private async writeLoop(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
+  protected override async writeLoop(): Promise<void> {
     const out = this.out;
     const writer = this.writer;
     const socket = this.socket;

@@ -56,6 +56,14 @@ interface SubscriberWaiter {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Options of `waitForSubscribers` (publishers and brokers). */
+export interface SubscriberWaitOptions {
+  /** Count only subscriptions that deliver this topic. Default: any topic. */
+  readonly topic?: Uint8Array;
+  /** Reject with `TIMEOUT` after this many milliseconds. Default: wait forever. */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Subscription counts from XPUB notifications (`0x01` + prefix to subscribe,
  * `0x00` + prefix to unsubscribe), keyed by the prefix as a latin1 string.
@@ -88,9 +96,9 @@ export class SubscriptionTable {
     return matched;
   }
 
-  /** The counts per prefix. */
-  get map(): ReadonlyMap<string, number> {
-    return this.counts;
+  /** A copy of the counts per prefix: the `subscriptions()` of a publisher or broker. */
+  snapshot(): ReadonlyMap<string, number> {
+    return new Map(this.counts);
   }
 
   /** Applies one XPUB notification; returns false when it was not one. */
@@ -132,8 +140,18 @@ export class SubscriptionTable {
     return total;
   }
 
-  /** Resolves once `count` subscriptions match `topic`; see `PublisherTransport.waitForSubscribers`. */
-  wait(count: number, topic: Uint8Array | undefined, timeoutMs: number | undefined): Promise<void> {
+  /**
+   * Resolves once `count` subscriptions match `options.topic`: the
+   * `waitForSubscribers` of a publisher or broker, which passes `closed` (its
+   * `CLOSED` error) once it has closed, to reject at once.
+   */
+  wait(
+    count: number,
+    options: SubscriberWaitOptions,
+    closed: TransportError | undefined,
+  ): Promise<void> {
+    if (closed !== undefined) return Promise.reject(closed);
+    const { topic, timeoutMs } = options;
     const key = topic === undefined ? undefined : Buffer.from(topic).toString('latin1');
     if (this.matching(key) >= count) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -84,13 +84,8 @@ class ZmqPublisher extends PublisherCore {
     }
   }
 
-  protected write(): void {
-    void this.writeLoop();
-  }
-
-  private async writeLoop(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
+  /** The writer loop: the only caller of `socket.send` (zeromq.js allows one at a time). */
+  protected override async writeLoop(): Promise<void> {
     const out = this.out;
     const socket = this.socket;
     let first = true;

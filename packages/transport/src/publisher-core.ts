@@ -9,7 +9,12 @@
 
 import type { AllowList } from './curve-socket.js';
 import { replaceAllowedKeys } from './curve-socket.js';
-import { matchedOnly, type SlowSubscriberPolicy, SubscriptionTable } from './fanout.js';
+import {
+  matchedOnly,
+  type SlowSubscriberPolicy,
+  type SubscriberWaitOptions,
+  SubscriptionTable,
+} from './fanout.js';
 import type { ResolvedOptions } from './options.js';
 import type {
   PublisherTransportOptions,
@@ -140,15 +145,11 @@ export abstract class PublisherCore extends QueueSender implements ZmqPublisherT
   }
 
   subscriptions(): ReadonlyMap<string, number> {
-    return new Map(this.subs.map);
+    return this.subs.snapshot();
   }
 
-  waitForSubscribers(
-    count: number,
-    options: { topic?: Uint8Array; timeoutMs?: number } = {},
-  ): Promise<void> {
-    if (this.closedFlag) return Promise.reject(closedError());
-    return this.subs.wait(count, options.topic, options.timeoutMs);
+  waitForSubscribers(count: number, options: SubscriberWaitOptions = {}): Promise<void> {
+    return this.subs.wait(count, options, this.closedFlag ? closedError() : undefined);
   }
 
   publish(topic: Uint8Array, message: Uint8Array): Promise<void> {

@@ -9,6 +9,7 @@ import { BurstWriter } from './burst-writer.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { SenderCore } from './sender-core.js';
+import { RESOLVED } from './transport-core.js';
 
 /** Base class of the client and publisher transports. */
 export abstract class QueueSender extends SenderCore {
@@ -33,8 +34,26 @@ export abstract class QueueSender extends SenderCore {
     this.writer = new BurstWriter(opts.burst);
   }
 
-  /** Sends what is queued (the only caller of the socket's send). */
-  protected abstract write(): void;
+  /**
+   * Sends what is queued (the only caller of the socket's send). This one is
+   * for sockets whose sends are awaited (libzmq): it starts {@link writeLoop}
+   * unless it runs. The check is synchronous, so a write while the loop runs
+   * costs no promise. Sockets that send synchronously override it.
+   */
+  protected write(): void {
+    if (this.writing) return;
+    this.writing = true;
+    void this.writeLoop();
+  }
+
+  /**
+   * One run of the awaited writer, started by {@link write} with `writing`
+   * set: clears it (in a `finally`) when it stops, then calls
+   * `notifyDrained`. Sockets that send synchronously never start it.
+   */
+  protected writeLoop(): Promise<void> {
+    return RESOLVED;
+  }
 
   /** Called when a scheduled write starts a new turn. */
   protected newTurn(): void {}

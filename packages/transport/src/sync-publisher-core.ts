@@ -23,7 +23,7 @@ export abstract class SyncPublisherCore extends PublisherCore {
    * or a subscriber blocks (under `'block'`); {@link resume} goes on from
    * where it stopped.
    */
-  protected write(): void {
+  protected override write(): void {
     while (!this.blocked && !this.stopped) {
       let pass = this.pass;
       if (pass === null) {

@@ -77,7 +77,7 @@ class ZmtpClientTransport extends ClientCore {
   }
 
   /** Hands queued messages to the engine as bursts until it is full or the queue is empty. */
-  protected write(): void {
+  protected override write(): void {
     const out = this.out;
     const writer = this.writer;
     const socket = this.socket;

@@ -1,7 +1,9 @@
 import { CodedError } from '@xsmb/base';
+import type { SocketErrorCode } from '@xsmb/zmtp';
 
 /**
- * Why a transport operation failed.
+ * Why a transport operation failed: the socket-level codes of `@xsmb/zmtp`
+ * ({@link SocketErrorCode}), with the meanings they have here, and two more.
  * - `CLOSED`: the socket was closed (before or while the operation waited).
  * - `QUEUE_FULL`: the bounded send queue is full and `whenFull` is `'error'`.
  * - `TOO_LARGE`: the message exceeds `maxMessageBytes`.
@@ -13,16 +15,7 @@ import { CodedError } from '@xsmb/base';
  * - `HANDSHAKE`: the security handshake failed (wrong key, not on the allow-list).
  * - `INTERNAL`: anything the socket library reported that fits no other code.
  */
-export type TransportErrorCode =
-  | 'CLOSED'
-  | 'QUEUE_FULL'
-  | 'TOO_LARGE'
-  | 'UNREACHABLE'
-  | 'TIMEOUT'
-  | 'INVALID_ENDPOINT'
-  | 'ADDRESS_IN_USE'
-  | 'HANDSHAKE'
-  | 'INTERNAL';
+export type TransportErrorCode = SocketErrorCode | 'HANDSHAKE' | 'INTERNAL';
 
 /** The one error class of `@xsmb/transport`; `code` (a {@link TransportErrorCode}) says what went wrong. */
 export class TransportError extends CodedError<TransportErrorCode> {

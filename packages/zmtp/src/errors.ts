@@ -1,5 +1,6 @@
 /**
- * Why a ZMTP operation failed.
+ * The failures every socket has, whatever carries it (also the `@xsmb/transport`
+ * codes build on these).
  * - `CLOSED`: the socket or connection was closed (before or while the operation waited).
  * - `QUEUE_FULL`: a bounded queue (high-water mark) is full and the caller asked not to wait.
  * - `TOO_LARGE`: a frame or message exceeds `maxMessageBytes` (checked on the frame header,
@@ -8,6 +9,18 @@
  * - `TIMEOUT`: a bounded wait (connect, handshake, heartbeat TTL) ran out.
  * - `INVALID_ENDPOINT`: the endpoint string could not be used (bad syntax, port out of range).
  * - `ADDRESS_IN_USE`: `bind` found the address taken (EADDRINUSE).
+ */
+export type SocketErrorCode =
+  | 'CLOSED'
+  | 'QUEUE_FULL'
+  | 'TOO_LARGE'
+  | 'UNREACHABLE'
+  | 'TIMEOUT'
+  | 'INVALID_ENDPOINT'
+  | 'ADDRESS_IN_USE';
+
+/**
+ * Why a ZMTP operation failed: a {@link SocketErrorCode}, or one of the ZMTP ones:
  * - `PROTOCOL`: the peer broke ZMTP (bad greeting, bad frame, unexpected command).
  * - `MECHANISM`: the peers' security mechanisms do not match (NULL against CURVE).
  * - `HANDSHAKE`: the security handshake failed (bad box, wrong server key).
@@ -15,13 +28,7 @@
  * - `PEER_ERROR`: the peer sent an ERROR command; the message carries its reason.
  */
 export type ZmtpErrorCode =
-  | 'CLOSED'
-  | 'QUEUE_FULL'
-  | 'TOO_LARGE'
-  | 'UNREACHABLE'
-  | 'TIMEOUT'
-  | 'INVALID_ENDPOINT'
-  | 'ADDRESS_IN_USE'
+  | SocketErrorCode
   | 'PROTOCOL'
   | 'MECHANISM'
   | 'HANDSHAKE'

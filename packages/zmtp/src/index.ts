@@ -30,7 +30,7 @@ export {
 } from './dealer.js';
 export { ZmtpEmitter } from './emitter.js';
 export { type Endpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
-export { ZmtpError, type ZmtpErrorCode } from './errors.js';
+export { type SocketErrorCode, ZmtpError, type ZmtpErrorCode } from './errors.js';
 export { FrameDecoder, type FrameSink } from './frame-decoder.js';
 // The mechanism interface, for writing a security mechanism of one's own.
 export type * from './mechanism.js';

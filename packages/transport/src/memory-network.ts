@@ -4,7 +4,9 @@
  * or when one listens later), delivery with copies, and fault injection.
  */
 
+import type { Logger } from '@xsmb/base';
 import { TransportError } from './errors.js';
+import { type EventLogSetup, logTransportEvents } from './event-log.js';
 import type {
   MemoryFaults,
   MemoryNetwork,
@@ -22,6 +24,7 @@ import type {
   PublisherTransport,
   ServerTransport,
   SubscriberTransport,
+  TransportBase,
 } from './types.js';
 
 /** The direction of a client/server delivery, for fault filters. */
@@ -83,7 +86,7 @@ export class MemoryNetworkCore implements MemoryNetwork {
   };
 
   server(options: MemoryTransportOptions = {}): ServerTransport {
-    return new MemoryServer(this, options);
+    return logged(new MemoryServer(this, options), options.logger, 'server');
   }
 
   client(endpoint: string, options: MemoryTransportOptions = {}): ClientTransport {
@@ -92,15 +95,16 @@ export class MemoryNetworkCore implements MemoryNetwork {
     this.#clients.add(client);
     // Connecting takes a turn of the event loop, as a real handshake does.
     setImmediate(() => this.#connect(client));
-    return client;
+    return logged(client, options.logger, 'client');
   }
 
   publisher(options: MemoryPublisherOptions = {}): PublisherTransport {
-    return new MemoryPublisher(this, options);
+    return logged(new MemoryPublisher(this, options), options.logger, 'publisher');
   }
 
   subscriber(options: MemorySubscriberOptions = {}): SubscriberTransport {
-    return new MemorySubscriber(this, `sub-${++this.#nextPeer}`, options);
+    const subscriber = new MemorySubscriber(this, `sub-${++this.#nextPeer}`, options);
+    return logged(subscriber, options.logger, 'subscriber');
   }
 
   #connect(client: MemoryClient): void {
@@ -216,4 +220,14 @@ export class MemoryNetworkCore implements MemoryNetwork {
     void delivery.finally(() => this.#inFlight.delete(delivery)).catch(() => {});
     return RESOLVED;
   }
+}
+
+/** Attaches the `logger` option as the socket engines' factories do (memory has no security). */
+function logged<T extends TransportBase>(
+  transport: T,
+  logger: Logger | undefined,
+  role: EventLogSetup['role'],
+): T {
+  logTransportEvents(transport, { logger, role, mechanism: 'NULL' });
+  return transport;
 }

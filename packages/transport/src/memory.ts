@@ -14,6 +14,7 @@
  * memory-channel.ts (the bounded queue between client and server).
  */
 
+import type { Logger } from '@xsmb/base';
 import type { SlowSubscriberPolicy } from './fanout.js';
 import { MemoryNetworkCore } from './memory-network.js';
 import type {
@@ -29,6 +30,11 @@ export interface MemoryTransportOptions {
   queueDepth?: number;
   /** Largest message accepted by `send`, in bytes. Default 16 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Where connection changes and drops are logged (pino-compatible); see the
+   * package README's Logging section. Default: silent.
+   */
+  readonly logger?: Logger;
 }
 
 /** Fault injection on a {@link MemoryNetwork}. */
@@ -78,6 +84,11 @@ export interface MemoryPublisherOptions {
   readonly slowSubscriber?: SlowSubscriberPolicy;
   /** How long `close()` tries to deliver what is queued. Default `1000`. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Where connection changes and drops are logged (pino-compatible); see the
+   * package README's Logging section. Default: silent.
+   */
+  readonly logger?: Logger;
 }
 
 /** Options of a memory subscriber. */
@@ -91,6 +102,11 @@ export interface MemorySubscriberOptions {
   readonly queueDepth?: number;
   /** Larger messages are dropped here (counted in `drops`). Default 16 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * Where connection changes and drops are logged (pino-compatible); see the
+   * package README's Logging section. Default: silent.
+   */
+  readonly logger?: Logger;
 }
 
 /** A private network of in-memory servers, clients, publishers and subscribers. */

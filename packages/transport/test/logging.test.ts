@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createBroker,
   createClientTransport,
+  createMemoryNetwork,
   createPublisherTransport,
   createServerTransport,
   createSubscriberTransport,
@@ -159,5 +160,57 @@ describe('the logger option', () => {
     await within(server[Symbol.asyncIterator]().next(), 10_000, 'message');
     await waitFor(() => log.lines.length === 1, 'server connected line');
     expect(log.lines[0]).toMatchObject({ component: 'transport', event: 'connected', endpoint });
+  });
+});
+
+describe('the logger option on the in-memory transports', () => {
+  it('logs connections, a broken link and its reconnection on both sides', async () => {
+    const net = createMemoryNetwork();
+    const serverLog = captureLogs();
+    const clientLog = captureLogs();
+    const server = resources.add(net.server({ logger: serverLog.logger }));
+    const endpoint = await server.listen('memory://*');
+    const client = resources.add(net.client(endpoint, { logger: clientLog.logger }));
+    await client.ready({ timeoutMs: 10_000 });
+    await waitFor(() => serverLog.lines.length === 1, 'server connected line');
+    net.faults.disconnect(endpoint);
+    await waitFor(() => clientLog.lines.length === 3, 'client reconnected line');
+    await waitFor(() => serverLog.lines.length === 3, 'server reconnected line');
+    const line = (event: string, role: string, extra: Record<string, unknown> = {}) => ({
+      level: 30,
+      component: 'transport',
+      event,
+      endpoint,
+      ...extra,
+      msg: `${role} ${event}`,
+    });
+    expect(clientLog.lines).toEqual([
+      line('connected', 'client'),
+      line('disconnected', 'client', { reason: 'disconnected' }),
+      line('connected', 'client'),
+    ]);
+    const peer = expect.stringMatching(/^[0-9a-f]+$/);
+    expect(serverLog.lines).toEqual([
+      line('connected', 'server', { peer }),
+      line('disconnected', 'server', { peer, reason: 'disconnected' }),
+      line('connected', 'server', { peer }),
+    ]);
+  });
+
+  it('logs a memory subscriber losing and finding its publisher', async () => {
+    const net = createMemoryNetwork();
+    const log = captureLogs();
+    const pub = resources.add(net.publisher());
+    const endpoint = await pub.listen('memory://*');
+    const sub = resources.add(net.subscriber({ endpoints: [endpoint], logger: log.logger }));
+    sub.subscribe(new Uint8Array(0));
+    await pub.waitForSubscribers(1, { timeoutMs: 10_000 });
+    net.faults.disconnect(endpoint);
+    await waitFor(() => log.lines.length === 3, 'subscriber reconnected line');
+    expect(log.lines.map((l) => [l.event, l.endpoint, l.address, l.reason])).toEqual([
+      ['connected', endpoint, endpoint, undefined],
+      ['disconnected', endpoint, endpoint, 'disconnected'],
+      ['connected', endpoint, endpoint, undefined],
+    ]);
   });
 });

@@ -4,6 +4,11 @@ import { bidiStream, serverStream } from '@xsmb/stream';
 import { describe, expect, it } from 'vitest';
 import { CliProcess, runCli } from './helpers.js';
 
+/** `xsmb bench <endpoint> <args…> --json`, its report parsed. */
+async function benchJson(endpoint: string, args: string[]) {
+  return JSON.parse((await runCli(['bench', endpoint, ...args, '--json'])).stdout);
+}
+
 const Load = defineService('demo.Load', {
   ping: unary<{ fail?: boolean }, { ok: true }>(),
   ticks: serverStream<{ n: number }, { i: number }>(),
@@ -49,78 +54,50 @@ describe('xsmb bench', () => {
       expect(report.latencyMs.p50).toBeGreaterThan(0);
       expect(report.latencyMs.max).toBeGreaterThanOrEqual(report.latencyMs.p99);
 
-      const failing = JSON.parse(
-        (
-          await runCli([
-            'bench',
-            endpoint,
-            'demo.Load/ping',
-            '{"fail":true}',
-            '-n',
-            '100',
-            '-c',
-            '1',
-            '--json',
-          ])
-        ).stdout,
-      );
+      const failing = await benchJson(endpoint, [
+        'demo.Load/ping',
+        '{"fail":true}',
+        '-n',
+        '100',
+        '-c',
+        '1',
+      ]);
       expect([failing.calls, failing.errors, failing.errorsByCode]).toEqual([
         100,
         25,
         { ABORTED: 25 },
       ]);
 
-      const stream = JSON.parse(
-        (
-          await runCli([
-            'bench',
-            endpoint,
-            'demo.Load/ticks',
-            '{"n":5}',
-            '-n',
-            '40',
-            '-c',
-            '8',
-            '--json',
-          ])
-        ).stdout,
-      );
+      const stream = await benchJson(endpoint, [
+        'demo.Load/ticks',
+        '{"n":5}',
+        '-n',
+        '40',
+        '-c',
+        '8',
+      ]);
       expect([stream.calls, stream.errors, stream.messages]).toEqual([40, 0, 200]);
 
-      const bidi = JSON.parse(
-        (
-          await runCli([
-            'bench',
-            endpoint,
-            'demo.Load/chat',
-            '{}',
-            '-n',
-            '10',
-            '--messages',
-            '3',
-            '--json',
-          ])
-        ).stdout,
-      );
+      const bidi = await benchJson(endpoint, [
+        'demo.Load/chat',
+        '{}',
+        '-n',
+        '10',
+        '--messages',
+        '3',
+      ]);
       expect([bidi.calls, bidi.errors, bidi.messages]).toEqual([10, 0, 30]);
 
       // --rate paces call k to start no earlier than k / rate s: 20 calls at 200/s take at least 95 ms.
-      const paced = JSON.parse(
-        (
-          await runCli([
-            'bench',
-            endpoint,
-            'demo.Load/ping',
-            '-n',
-            '20',
-            '-c',
-            '4',
-            '--rate',
-            '200',
-            '--json',
-          ])
-        ).stdout,
-      );
+      const paced = await benchJson(endpoint, [
+        'demo.Load/ping',
+        '-n',
+        '20',
+        '-c',
+        '4',
+        '--rate',
+        '200',
+      ]);
       expect(paced.calls).toBe(20);
       expect(paced.durationMs).toBeGreaterThanOrEqual(95);
 
